@@ -1,0 +1,102 @@
+"""Collect every seed under a folder into normalized, de-duplicated articles.
+
+Errors are values: a seed that cannot be read or normalized becomes a SeedError
+in the result and the rest go on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Callable
+
+from .errors import SeedError, SeedWarning
+from .model import Article
+from .normalize import normalize_article
+from .seeds import find_seed_files, read_front_matter
+
+Progress = Callable[[int, int], None]  # (seeds done, seeds in all)
+
+
+@dataclass(slots=True)
+class Collection:
+    """What the seeds folder holds: articles newest first, plus every problem found."""
+
+    articles: list[Article] = field(default_factory=list)
+    errors: list[SeedError] = field(default_factory=list)
+    warnings: list[SeedWarning] = field(default_factory=list)
+    read: int = 0
+    duplicates: int = 0
+
+
+def load_seed(path: Path, root: Path, tz: tzinfo, warnings: list[SeedWarning]) -> Article:
+    """Read and normalize one seed file; raise SeedError when it cannot be published."""
+    display = _display_path(path, root)
+    return normalize_article(read_front_matter(path, root, display), tz, warnings)
+
+
+def collect(root: Path, patterns: tuple[str, ...], tz: tzinfo, progress: Progress | None = None) -> Collection:
+    """Read every seed under ``root`` matching ``patterns``.
+
+    Articles come back sorted newest first (ties by id), with one article per
+    link: see :func:`deduplicate` for which one is kept.
+    """
+    result = Collection()
+    paths = list(find_seed_files(root, patterns))
+    articles: list[Article] = []
+    for done, path in enumerate(paths, 1):
+        result.read += 1
+        try:
+            articles.append(load_seed(path, root, tz, result.warnings))
+        except SeedError as error:
+            result.errors.append(error)
+        except Exception as error:  # one seed must never stop the build
+            result.errors.append(
+                SeedError(_display_path(path, root), f"unexpected {type(error).__name__}: {error}")
+            )
+        if progress is not None:
+            progress(done, len(paths))
+    result.articles, dropped = deduplicate(articles)
+    result.duplicates = len(dropped)
+    result.warnings.extend(dropped)
+    result.articles.sort(key=Article.sort_key)
+    return result
+
+
+def deduplicate(articles: list[Article]) -> tuple[list[Article], list[SeedWarning]]:
+    """Keep one article per link and report the others.
+
+    The kept one is the published one if only one is, else the most recently
+    updated, then the most recently published, then the one whose seed path
+    sorts first. The order of the input does not matter.
+    """
+    best: dict[str, Article] = {}
+    for article in articles:
+        current = best.get(article.id)
+        if current is None or _preference(article) < _preference(current):
+            best[article.id] = article
+    dropped = [
+        SeedWarning(article.source, f"duplicate of {best[article.id].source} (same link {article.link}); skipped")
+        for article in articles
+        if best[article.id] is not article
+    ]
+    return list(best.values()), dropped
+
+
+def _preference(article: Article) -> tuple[bool, float, float, str]:
+    return (
+        not article.published,
+        -article.updated_at.timestamp(),
+        -article.published_at.timestamp(),
+        article.source,
+    )
+
+
+def _display_path(path: Path, root: Path) -> str:
+    """The path as people should see it in messages: relative to the working
+    directory when the seed is below it, else as found."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

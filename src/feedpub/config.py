@@ -1,0 +1,229 @@
+"""Settings: one typed Config, every default in one place, one validation pass.
+
+Settings come from ``feedpub.toml`` (or ``[tool.feedpub]`` in ``pyproject.toml``)
+and then from command-line flags, which win. Relative paths in a config file
+are resolved against that file's folder; relative paths on the command line
+against the working directory.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE = "feedpub.toml"
+PYPROJECT_FILE = "pyproject.toml"
+# Where feeds are served when nobody said: `feedpub serve` style local preview.
+FALLBACK_BASE_URL = "http://localhost:8000/"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a build needs to know besides the seeds themselves.
+
+    ``base_url`` is the public URL where the output folder is served; feed
+    ``self`` links and Atom ids are made from it, so it must not change once
+    people subscribe. ``site_url`` is the human-facing site (channel link).
+    ``limit`` is the number of items per feed (0 = no limit). ``timezone``
+    is applied to seed times written without an offset.
+    """
+
+    seeds: Path = Path("seeds")
+    out: Path = Path("feeds")
+    patterns: tuple[str, ...] = ("*.txt", "*.md")
+    title: str = "feedpub"
+    description: str = "Articles published with feedpub"
+    site_url: str = ""
+    base_url: str = ""
+    language: str = "en"
+    author: str = ""
+    limit: int = 50
+    min_quality: int = 0
+    include_unpublished: bool = False
+    topics: tuple[str, ...] = ()
+    exclude_topics: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+    @property
+    def feeds_url(self) -> str:
+        """The base URL feeds are published under, always ending in '/'."""
+        return self.base_url or FALLBACK_BASE_URL
+
+    @property
+    def home_url(self) -> str:
+        """The site link: ``site_url``, else the feeds' own base URL."""
+        return self.site_url or self.feeds_url
+
+    @property
+    def publisher(self) -> str:
+        return self.author or self.title
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+DEFAULT_CONFIG = Config()
+
+# The TOML type each key must have; paths and lists are converted after the check.
+_KEY_TYPES: dict[str, type | tuple[type, ...]] = {
+    "seeds": str,
+    "out": str,
+    "patterns": list,
+    "title": str,
+    "description": str,
+    "site_url": str,
+    "base_url": str,
+    "language": str,
+    "author": str,
+    "limit": int,
+    "min_quality": int,
+    "include_unpublished": bool,
+    "topics": list,
+    "exclude_topics": list,
+    "timezone": str,
+}
+assert set(_KEY_TYPES) == {f.name for f in fields(Config)}
+
+
+def find_config_file(folder: Path) -> Path | None:
+    """The config file that applies in ``folder``: feedpub.toml, else a pyproject.toml
+    with a ``[tool.feedpub]`` table, else None."""
+    candidate = folder / CONFIG_FILE
+    if candidate.is_file():
+        return candidate
+    pyproject = folder / PYPROJECT_FILE
+    if pyproject.is_file() and "feedpub" in _read_toml(pyproject).get("tool", {}):
+        return pyproject
+    return None
+
+
+def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
+    """Read and validate settings from ``path``, or from the file found in ``cwd``
+    (default: the working directory).
+
+    With no file at all the defaults apply, with paths relative to the working
+    directory. Raises ConfigError naming the file
+    and the key for anything unknown or mistyped.
+    """
+    if path is None:
+        path = find_config_file(cwd or Path.cwd())
+        if path is None:
+            return validate(DEFAULT_CONFIG)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    data = _read_toml(path)
+    if path.name == PYPROJECT_FILE:
+        data = data.get("tool", {}).get("feedpub", {})
+    values = _from_mapping(data, str(path))
+    for key in ("seeds", "out"):
+        values[key] = path.parent / values.get(key, getattr(DEFAULT_CONFIG, key))
+    return validate(replace(DEFAULT_CONFIG, **values))
+
+
+def apply_overrides(config: Config, **overrides: Any) -> Config:
+    """Return ``config`` with every override that is not None applied, validated."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    unknown = set(given) - set(_KEY_TYPES)
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    for key in ("patterns", "topics", "exclude_topics"):
+        if key in given:
+            given[key] = tuple(given[key])
+    for key in ("seeds", "out"):
+        if key in given:
+            given[key] = Path(given[key])
+    return validate(replace(config, **given))
+
+
+def validate(config: Config) -> Config:
+    """Check values beyond their types; return the config with URLs tidied."""
+    if config.limit < 0:
+        raise ConfigError(f"limit must be 0 (no limit) or more, not {config.limit}")
+    if not 0 <= config.min_quality <= 100:
+        raise ConfigError(f"min_quality must be between 0 and 100, not {config.min_quality}")
+    if not config.title.strip():
+        raise ConfigError("title must not be empty: feeds require one")
+    if not config.description.strip():
+        raise ConfigError("description must not be empty: RSS requires one")
+    if not config.patterns:
+        raise ConfigError("patterns must name at least one file pattern, e.g. '*.txt'")
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown timezone {config.timezone!r}: use an IANA name such as 'UTC' or 'Europe/Berlin'"
+        ) from None
+    urls = {}
+    for key in ("base_url", "site_url"):
+        value = getattr(config, key).strip()
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"{key} must be an absolute http(s) URL, not {value!r}")
+            if key == "base_url" and not value.endswith("/"):
+                value += "/"  # feed paths are joined onto it
+        urls[key] = value
+    return replace(config, **urls)
+
+
+def deployment_warnings(config: Config) -> list[str]:
+    """What a real deployment must set but this config leaves to a default."""
+    if config.base_url:
+        return []
+    return [
+        "base_url is not set: feeds link to themselves at "
+        f"{FALLBACK_BASE_URL}; set base_url (or --base-url) to the public URL "
+        "where the output folder is served before publishing"
+    ]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _from_mapping(data: dict[str, Any], where: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in _KEY_TYPES:
+            raise ConfigError(f"{where}: unknown key {key!r}{_did_you_mean(key)}")
+        expected = _KEY_TYPES[key]
+        # bool is an int in Python; a limit of `true` is a mistake, not 1.
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(
+                f"{where}: {key} must be {_type_name(expected)}, not {type(value).__name__}"
+            )
+        if expected is list:
+            if not all(isinstance(item, str) for item in value):
+                raise ConfigError(f"{where}: {key} must be a list of strings")
+            value = tuple(value)
+        values[key] = Path(value) if key in ("seeds", "out") else value
+    return values
+
+
+def _did_you_mean(key: str) -> str:
+    matches = difflib.get_close_matches(key, _KEY_TYPES, n=1)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", bool: "true or false", list: "a list"}
+    return names[expected]  # type: ignore[index]

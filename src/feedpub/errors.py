@@ -1,0 +1,46 @@
+"""Every error feedpub raises or reports derives from :class:`FeedpubError`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class FeedpubError(Exception):
+    """Base class for all feedpub errors."""
+
+
+class ConfigError(FeedpubError):
+    """The configuration or the command line asks for something impossible."""
+
+
+class OutputError(FeedpubError):
+    """The output folder cannot be written safely."""
+
+
+def _location(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line is not None else path
+
+
+class SeedError(FeedpubError):
+    """A seed that cannot be published; collected as a value, not raised through a build."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        super().__init__(path, message, line)
+        self.path = path
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"{_location(self.path, self.line)}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class SeedWarning:
+    """Something in a seed that was published anyway, after a documented fix-up."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{_location(self.path, self.line)}: warning: {self.message}"

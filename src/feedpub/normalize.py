@@ -1,0 +1,265 @@
+"""Turn a seed's front matter into an Article, field by field, in one place.
+
+Each field has one normalizer, in the spirit of Pelican's METADATA_PROCESSORS.
+A field that cannot be used at all rejects the seed (SeedError); a field that
+can be fixed up is fixed and reported (SeedWarning). Only fields mapped here
+reach an Article, so private fields such as ``secured`` never reach a feed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timezone, tzinfo
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import dateutil.parser
+
+from .errors import SeedError, SeedWarning
+from .model import Article, Image, Provider, Related
+from .seeds import FrontMatter
+from .topics import topic_key
+
+# XML 1.0 Char production (https://www.w3.org/TR/xml/#charsets): everything
+# else, C0 controls and lone surrogates included, makes a feed unparsable.
+_XML_FORBIDDEN = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_WHITESPACE = re.compile(r"\s+")
+_LINK_SCHEMES = ("http", "https")
+
+Warn = Callable[[str, str], None]  # (field, message)
+
+
+def normalize_article(front: FrontMatter, tz: tzinfo, warnings: list[SeedWarning]) -> Article:
+    """Build an Article from ``front``; raise SeedError when it cannot be published.
+
+    ``tz`` applies to times written without an offset. Fix-ups are appended to
+    ``warnings``.
+    """
+    data = front.data
+
+    def warn(field: str, message: str) -> None:
+        warnings.append(SeedWarning(front.path, message, front.line_of(field)))
+
+    def fail(field: str, message: str) -> SeedError:
+        return SeedError(front.path, message, front.line_of(field))
+
+    title = clean_text(data.get("title"), "title", warn)
+    if not title:
+        raise fail("title", "missing title")
+    link, link_field = "", "webUrl"
+    for field in ("webUrl", "originalUrl"):
+        if data.get(field) not in (None, ""):
+            link_field = field
+            link = clean_url(data[field], field, warn)
+            if link:
+                break
+    if not link:
+        raise fail(link_field, "missing link: set webUrl (or originalUrl) to an absolute http(s) URL")
+    published_at = _required_datetime(data, "publishedDateTime", tz, fail)
+    updated_at = _optional_datetime(data, "updatedDateTime", tz, fail) or published_at
+    return Article(
+        id=link,
+        title=title,
+        link=link,
+        summary=clean_text(data.get("excerpt"), "excerpt", warn),
+        published_at=published_at,
+        updated_at=updated_at,
+        published=data.get("published") is True,
+        quality=_optional_int(data, "quality", warn),
+        heat=_optional_int(data, "heat", warn),
+        provider=_provider(data.get("provider"), warn),
+        topics=normalize_topics(data.get("topics"), warn),
+        images=_images(data.get("images"), warn),
+        related=_related(data.get("related"), warn),
+        category=clean_text(data.get("category"), "category", warn),
+        kind=clean_text(data.get("type"), "type", warn),
+        source=front.path,
+    )
+
+
+def clean_text(value: Any, field: str, warn: Warn) -> str:
+    """Return ``value`` as one line of text XML can carry: stripped, whitespace
+    runs folded to one space, forbidden characters removed (with a warning).
+
+    None gives ''. Numbers are accepted as their text; other types warn and give ''.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        warn(field, f"{field} must be text, not {_type_name(value)}; ignored")
+        return ""
+    text = str(value)
+    cleaned = _XML_FORBIDDEN.sub("", text)
+    if cleaned != text:
+        warn(field, f"{field} holds characters XML does not allow; removed")
+    return _WHITESPACE.sub(" ", cleaned).strip()
+
+
+def clean_url(value: Any, field: str, warn: Warn) -> str:
+    """Return ``value`` if it is an absolute http(s) URL (surrounding spaces
+    removed), else '' with a warning naming the field."""
+    if not isinstance(value, str):
+        warn(field, f"{field} must be a URL, not {_type_name(value)}; ignored")
+        return ""
+    url = value.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in _LINK_SCHEMES
+        or not parts.netloc
+        or _XML_FORBIDDEN.search(url)
+        or _WHITESPACE.search(url)
+    ):
+        warn(field, f"{field} is not an absolute http(s) URL: {_excerpt(url)}; ignored")
+        return ""
+    return url
+
+
+def normalize_topics(value: Any, warn: Warn) -> tuple[str, ...]:
+    """Return topic display names from a list (or a single string), de-duplicated
+    by topic key in first-seen order; empty and non-text entries are dropped."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        warn("topics", "topics is a single string, not a list; read as one topic")
+        value = [value]
+    if not isinstance(value, list):
+        warn("topics", f"topics must be a list of names, not {_type_name(value)}; ignored")
+        return ()
+    names: dict[str, str] = {}
+    for item in value:
+        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+            warn("topics", f"topic {_excerpt(repr(item))} is not a name; ignored")
+            continue
+        name = clean_text(item, "topics", warn)
+        key = topic_key(name)
+        if key:
+            names.setdefault(key, name)
+    return tuple(names.values())
+
+
+def to_utc(value: Any, tz: tzinfo) -> datetime:
+    """Return ``value`` (datetime, date or string) as an aware UTC datetime with
+    whole seconds. Naive times are taken to be in ``tz``; a date is midnight there.
+
+    Raises ValueError or OverflowError for text that is not a date.
+    """
+    if isinstance(value, str):
+        value = dateutil.parser.isoparse(value.strip()) if _looks_iso(value) else dateutil.parser.parse(value)
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if not isinstance(value, datetime):
+        raise ValueError(f"expected a date and time, not {_type_name(value)}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def _looks_iso(text: str) -> bool:
+    return bool(re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?\s*", text))
+
+
+def _required_datetime(data: dict[str, Any], field: str, tz: tzinfo, fail: Callable[[str, str], SeedError]) -> datetime:
+    value = data.get(field)
+    if value in (None, ""):
+        raise fail(field, f"missing date: set {field}, e.g. 2021-01-26T21:12:00Z")
+    return _parse_datetime(value, field, tz, fail)
+
+
+def _optional_datetime(data: dict[str, Any], field: str, tz: tzinfo, fail: Callable[[str, str], SeedError]) -> datetime | None:
+    value = data.get(field)
+    if value in (None, ""):
+        return None
+    return _parse_datetime(value, field, tz, fail)
+
+
+def _parse_datetime(value: Any, field: str, tz: tzinfo, fail: Callable[[str, str], SeedError]) -> datetime:
+    try:
+        return to_utc(value, tz)
+    except (ValueError, OverflowError) as error:
+        raise fail(field, f"{field} is not a date: {_excerpt(str(value))} ({error})") from None
+
+
+def _optional_int(data: dict[str, Any], field: str, warn: Warn) -> int | None:
+    value = data.get(field)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    warn(field, f"{field} must be a whole number, not {_excerpt(repr(value))}; treated as missing")
+    return None
+
+
+def _provider(value: Any, warn: Warn) -> Provider | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        warn("provider", f"provider must be a mapping with name and domain, not {_type_name(value)}; ignored")
+        return None
+    name = clean_text(value.get("name"), "provider", warn)
+    domain = clean_text(value.get("domain"), "provider", warn)
+    if not name and not domain:
+        return None
+    return Provider(name or domain, domain)
+
+
+def _images(value: Any, warn: Warn) -> tuple[Image, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        warn("images", f"images must be a list of mappings with url, not {_type_name(value)}; ignored")
+        return ()
+    images = []
+    for item in value:
+        if not isinstance(item, dict):
+            warn("images", f"image entry must be a mapping with url, not {_type_name(item)}; ignored")
+            continue
+        url = clean_url(item.get("url"), "images", warn) if item.get("url") is not None else ""
+        if url:
+            images.append(Image(url, _dimension(item.get("width")), _dimension(item.get("height"))))
+    return tuple(images)
+
+
+def _dimension(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
+def _related(value: Any, warn: Warn) -> tuple[Related, ...]:
+    if not isinstance(value, list):
+        if value is not None:
+            warn("related", f"related must be a list of articles, not {_type_name(value)}; ignored")
+        return ()
+    related = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        title = clean_text(item.get("title"), "related", warn)
+        link = ""
+        for field in ("webUrl", "originalUrl"):
+            if item.get(field):
+                link = clean_url(item[field], "related", warn)
+                if link:
+                    break
+        if title and link:
+            related.append(Related(title, link))
+    return tuple(related)
+
+
+def _type_name(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", bool: "true/false", type(None): "empty"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    """A short, single-line excerpt for messages: never echo a whole field."""
+    text = unicodedata.normalize("NFC", _XML_FORBIDDEN.sub("?", text))
+    text = _WHITESPACE.sub(" ", text)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

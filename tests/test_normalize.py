@@ -1,0 +1,159 @@
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedpub.errors import SeedError
+from feedpub.model import Image, Provider, Related
+from feedpub.normalize import normalize_article, to_utc
+from feedpub.seeds import parse_front_matter
+
+from conftest import FIXTURES, seed_text
+
+UTC = timezone.utc
+
+
+def normalize(text, tz=UTC):
+    warnings = []
+    article = normalize_article(parse_front_matter(text, "s.txt"), tz, warnings)
+    return article, [str(w) for w in warnings]
+
+
+def reference_seed_text():
+    return (FIXTURES / "reference" / "seeds" / "000_77bf33f9c013f39a.txt").read_text(encoding="utf-8")
+
+
+def test_reference_seed_normalizes_to_every_mapped_field():
+    article, warnings = normalize(reference_seed_text())
+    assert warnings == []
+    url = "https://www.stamfordadvocate.com/news/article/NY-civil-rights-advocates-back-facial-recognition-15900061.php"
+    assert article.id == article.link == url
+    assert article.title == "NY civil rights advocates back facial recognition ban"
+    assert article.summary.endswith("the civil rights of “marginalized” communities.")
+    assert article.published_at == datetime(2021, 1, 26, 21, 12, tzinfo=UTC)
+    assert article.updated_at == article.published_at
+    assert (article.published, article.quality, article.heat) == (False, 59, -1)
+    assert article.provider == Provider("StamfordAdvocate", "stamfordadvocate.com")
+    assert article.topics == ("Computer Vision", "AI")
+    assert article.images == (Image("https://cdn.ex.co/amp/mcd/logo_600x336.png", 600, 336),)
+    assert article.related[0] == Related(
+        "Staten Island DA Draws Criticism for Facial Recognition Use",
+        "https://www.govtech.com/public-safety/Staten-Island-DA-Draws-Criticism-for-Facial-Recognition-Use.html",
+    )
+    assert (article.category, article.kind, article.source) == ("news", "article", "s.txt")
+
+
+def test_private_and_unmapped_fields_are_not_kept():
+    article, _ = normalize(reference_seed_text())
+    assert not hasattr(article, "__dict__")  # slots: no stray attributes can ride along
+    values = repr(article)
+    assert "YMxt16Zvw" not in values  # the `secured` blob
+    assert "ampproject" not in values  # cdnAmpWebUrl is not mapped
+
+
+@pytest.mark.parametrize(
+    ("value", "tz", "expected"),
+    [
+        (datetime(2021, 1, 26, 21, 12, tzinfo=UTC), UTC, datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),
+        (datetime(2021, 1, 26, 21, 12, 5, 999), UTC, datetime(2021, 1, 26, 21, 12, 5, tzinfo=UTC)),
+        (datetime(2021, 1, 26, 21, 12), ZoneInfo("Europe/Berlin"), datetime(2021, 1, 26, 20, 12, tzinfo=UTC)),
+        (date(2021, 1, 26), UTC, datetime(2021, 1, 26, tzinfo=UTC)),
+        ("2021-01-26T21:12:00+02:00", UTC, datetime(2021, 1, 26, 19, 12, tzinfo=UTC)),
+        ("2021-01-26", UTC, datetime(2021, 1, 26, tzinfo=UTC)),
+        ("Tue, 26 Jan 2021 21:12:00 GMT", UTC, datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),
+        (" 2021-01-26 21:12 ", ZoneInfo("America/New_York"), datetime(2021, 1, 27, 2, 12, tzinfo=UTC)),
+    ],
+)
+def test_dates_become_aware_utc_whatever_yaml_made_of_them(value, tz, expected):
+    result = to_utc(value, tz)
+    assert result == expected
+    assert result.tzinfo is UTC and result.microsecond == 0
+
+
+def test_yaml_timestamp_forms_in_a_seed():
+    text = seed_text(title="T", webUrl="https://x.example/a") + ""
+    for raw, expected in [
+        ("2021-01-26T21:12:00Z", datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),  # YAML datetime, aware
+        ("2021-01-26 21:12:00", datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),  # naive -> UTC
+        ("2021-01-26", datetime(2021, 1, 26, tzinfo=UTC)),  # YAML date
+        ('"2021-01-26T21:12:00-05:00"', datetime(2021, 1, 27, 2, 12, tzinfo=UTC)),  # quoted: a string
+    ]:
+        article, _ = normalize(text.replace("---\n", f"---\npublishedDateTime: {raw}\n", 1))
+        assert article.published_at == expected, raw
+
+
+def test_updated_falls_back_to_published_and_is_used_when_given():
+    base = dict(title="T", webUrl="https://x.example/a", publishedDateTime="2021-01-01T00:00:00Z")
+    assert normalize(seed_text(**base))[0].updated_at == datetime(2021, 1, 1, tzinfo=UTC)
+    later = normalize(seed_text(**base, updatedDateTime="2021-02-01T00:00:00Z"))[0]
+    assert later.updated_at == datetime(2021, 2, 1, tzinfo=UTC)
+    assert normalize(seed_text(**base, updatedDateTime=None))[0].updated_at == datetime(2021, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message", "line"),
+    [
+        (dict(webUrl="https://x.example/a", publishedDateTime="2021-01-01"), "missing title", None),
+        (dict(title="  ", webUrl="https://x.example/a", publishedDateTime="2021-01-01"), "missing title", 2),
+        (dict(title="T", publishedDateTime="2021-01-01"), "missing link", None),
+        (dict(title="T", webUrl="", originalUrl="", publishedDateTime="2021-01-01"), "missing link", 3),
+        (dict(title="T", webUrl="javascript:alert(1)", publishedDateTime="2021-01-01"), "missing link", 3),
+        (dict(title="T", webUrl="https://x.example/a"), "missing date", None),
+        (dict(title="T", webUrl="https://x.example/a", publishedDateTime="next tuesday-ish"), "is not a date", 4),
+        (dict(title="T", webUrl="https://x.example/a", publishedDateTime=[2021]), "is not a date", 4),
+    ],
+)
+def test_a_seed_without_title_link_or_date_is_rejected_with_its_line(fields, message, line):
+    with pytest.raises(SeedError) as caught:
+        normalize(seed_text(**fields))
+    assert message in caught.value.message
+    assert caught.value.line == line
+
+
+def test_original_url_is_the_fallback_link():
+    article, _ = normalize(seed_text(title="T", originalUrl=" https://pub.example/a ", publishedDateTime="2021-01-01"))
+    assert article.link == article.id == "https://pub.example/a"
+
+
+def test_text_is_tidied_and_xml_forbidden_characters_removed_with_a_warning():
+    article, warnings = normalize(
+        seed_text(title="  Two\n  lines\x07 ", excerpt="a\x00b <b>c</b>", webUrl="https://x.example/a",
+                  publishedDateTime="2021-01-01")
+    )
+    assert article.title == "Two lines"
+    assert article.summary == "ab <b>c</b>"  # markup stays text here; the writers escape it
+    assert warnings == [
+        "s.txt:2: warning: title holds characters XML does not allow; removed",
+        "s.txt:3: warning: excerpt holds characters XML does not allow; removed",
+    ]
+
+
+def test_topics_are_deduplicated_by_key_keeping_first_spelling_and_order():
+    fields = dict(title="T", webUrl="https://x.example/a", publishedDateTime="2021-01-01")
+    article, _ = normalize(seed_text(**fields, topics=["AI", " ai ", "Computer  Vision", "", "computer vision", 7]))
+    assert article.topics == ("AI", "Computer Vision", "7")
+    single, warnings = normalize(seed_text(**fields, topics="AI"))
+    assert single.topics == ("AI",)
+    assert warnings == ["s.txt:5: warning: topics is a single string, not a list; read as one topic"]
+    assert normalize(seed_text(**fields))[0].topics == ()
+
+
+def test_wrong_types_in_optional_fields_warn_and_keep_the_article():
+    fields = dict(title="T", webUrl="https://x.example/a", publishedDateTime="2021-01-01")
+    article, warnings = normalize(
+        seed_text(**fields, quality="high", provider="Reuters", images="x.png", published="yes")
+    )
+    assert article.quality is None and article.provider is None and article.images == ()
+    assert article.published is False  # only the boolean true publishes
+    assert len(warnings) == 3
+
+
+def test_images_keep_only_absolute_http_urls_and_positive_sizes():
+    fields = dict(title="T", webUrl="https://x.example/a", publishedDateTime="2021-01-01")
+    article, _ = normalize(seed_text(**fields, images=[
+        {"url": "https://img.example/1.png", "width": 10, "height": "20"},
+        {"url": "/relative.png"},
+        {"url": "data:image/png;base64,AAAA"},
+        "not a mapping",
+    ]))
+    assert article.images == (Image("https://img.example/1.png", 10, None),)

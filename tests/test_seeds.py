@@ -1,0 +1,94 @@
+from pathlib import Path
+
+import pytest
+
+from feedpub.errors import SeedError
+from feedpub.seeds import find_seed_files, parse_front_matter, read_front_matter
+
+from conftest import FIXTURES
+
+
+def test_front_matter_keys_know_their_lines():
+    front = parse_front_matter("---\ntitle: T\n\nwebUrl: https://x.example/\n---\n", "s.txt")
+    assert front.data == {"title": "T", "webUrl": "https://x.example/"}
+    assert front.line_of("title") == 2
+    assert front.line_of("webUrl") == 4
+
+
+def test_bom_crlf_and_leading_blank_lines_are_accepted():
+    text = "\ufeff\r\n\r\n---\r\ntitle: T\r\nquality: 5\r\n---\r\n"
+    front = parse_front_matter(text, "s.txt")
+    assert front.data == {"title": "T", "quality": 5}
+    assert front.line_of("quality") == 5
+
+
+def test_yaml_error_reports_the_line_in_the_file_not_in_the_block():
+    # The fixture has two blank lines before '---'; the bad line is line 6 of the file.
+    path = FIXTURES / "front-matter" / "yaml-error-line-6.txt"
+    with pytest.raises(SeedError) as caught:
+        read_front_matter(path, path.parent, "yaml-error-line-6.txt")
+    assert caught.value.line == 6
+    # libyaml ends the sentence "in this context", pure PyYAML "here".
+    assert str(caught.value).startswith(
+        "yaml-error-line-6.txt:6: invalid YAML in front matter: mapping values are not allowed"
+    )
+
+
+def test_yaml_error_names_where_an_unclosed_construct_started():
+    with pytest.raises(SeedError) as caught:
+        parse_front_matter("---\ntitle: fine\ntopics: [a, b\nquality: 3\n---\n", "s.txt")
+    assert caught.value.line == 4
+    assert caught.value.message.endswith("(while parsing a flow sequence started on line 3)")
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("", "empty file", None),
+        ("   \n\n", "empty file", None),
+        ("just a body\n", "no front matter", 1),
+        ("\n\ntitle: x\n", "no front matter", 3),
+        ("---\ntitle: x\n", "front matter is not closed", 1),
+        ("---\n---\n", "front matter is empty", 1),
+        ("---\n- a\n- b\n---\n", "front matter must be a mapping of fields, not a list", 1),
+        ("---\njust text\n---\n", "front matter must be a mapping of fields, not a str", 1),
+    ],
+)
+def test_missing_or_unusable_front_matter_is_an_error_not_empty_metadata(text, message, line):
+    with pytest.raises(SeedError) as caught:
+        parse_front_matter(text, "s.txt")
+    assert message in caught.value.message
+    assert caught.value.line == line
+
+
+def test_invalid_utf8_names_the_byte_offset(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    with pytest.raises(SeedError) as caught:
+        read_front_matter(path, tmp_path, "bad.txt")
+    assert "byte offset 14" in caught.value.message
+    assert caught.value.line == 2
+
+
+def test_python_tags_are_refused_not_executed():
+    with pytest.raises(SeedError) as caught:
+        parse_front_matter("---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n", "s.txt")
+    assert caught.value.line == 2
+
+
+def test_seed_files_are_found_recursively_in_path_order(tmp_path):
+    for name in ("b.txt", "a/z.md", "a/y.txt", ".hidden.txt", ".git/x.txt", "notes.json", "c.TXT"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_seed_files(tmp_path, ("*.txt", "*.md"))]
+    assert found == ["a/y.txt", "a/z.md", "b.txt"]
+
+
+def test_symlink_outside_the_seeds_folder_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("---\ntitle: secret\n---\n")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "link.txt").symlink_to(secret)
+    with pytest.raises(SeedError, match="outside the seeds folder"):
+        read_front_matter(seeds / "link.txt", seeds, "link.txt")

@@ -1,0 +1,67 @@
+import re
+
+from hypothesis import given, strategies as st
+
+from feedpub.topics import assign_slugs, display_names, fallback_slug, slugify, topic_key
+
+SAFE_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def test_one_topic_whatever_its_case_or_spacing():
+    assert topic_key("AI") == topic_key("ai") == topic_key(" AI ") == topic_key("ａｉ") == "ai"
+    assert topic_key("Computer   Vision") == topic_key("computer vision")
+    assert topic_key(" \t ") == ""
+
+
+def test_display_name_is_the_most_used_spelling_then_the_smallest():
+    pairs = [("ai", "ai"), ("ai", "AI"), ("ai", "AI"), ("ml", "ML"), ("ml", "ml")]
+    assert display_names(pairs) == {"ai": "AI", "ml": "ML"}
+    assert display_names(reversed(pairs)) == {"ai": "AI", "ml": "ML"}
+
+
+def test_slugs_are_ascii_with_accents_transliterated():
+    assert slugify(topic_key("Computer Vision")) == "computer-vision"
+    assert slugify(topic_key("Café Société")) == "cafe-societe"
+    assert slugify(topic_key("Straße")) == "strasse"
+    assert slugify(topic_key("C++ / Rust")) == "c-rust"
+    assert slugify(topic_key("../../etc")) == "etc"
+    assert slugify(topic_key("CON")) == "con-topic"
+
+
+def test_names_that_slug_to_nothing_get_a_stable_hashed_slug():
+    assert slugify(topic_key("人工知能")) == ""
+    assert assign_slugs([topic_key("人工知能")]) == {"人工知能": fallback_slug("人工知能")}
+    assert re.fullmatch(r"topic-[0-9a-f]{8}", fallback_slug("人工知能"))
+    assert assign_slugs(["🤖", ".."]) == {"🤖": fallback_slug("🤖"), "..": fallback_slug("..")}
+
+
+def test_long_names_are_cut_at_a_word_boundary():
+    slug = slugify(topic_key("word " * 60))
+    assert len(slug) <= 60 and not slug.endswith("-") and slug.startswith("word-word")
+
+
+def test_collisions_resolve_by_the_keys_alone():
+    keys = ["c++", "c#", "c"]
+    expected = {"c": "c", "c#": fallback_slug("c#", "c"), "c++": fallback_slug("c++", "c")}
+    assert assign_slugs(keys) == expected
+    assert assign_slugs(reversed(keys)) == expected
+    # Without an exact match, the smallest key keeps the natural slug.
+    assert assign_slugs(["c++", "c#"]) == {"c#": "c", "c++": fallback_slug("c++", "c")}
+    # "machine learning" is exactly "machine-learning" once spaces become hyphens.
+    assert assign_slugs(["machine-learning!", "machine learning"])["machine learning"] == "machine-learning"
+
+
+@given(st.lists(st.text(), max_size=12))
+def test_any_names_get_unique_safe_slugs(names):
+    keys = {topic_key(name) for name in names} - {""}
+    slugs = assign_slugs(keys)
+    assert set(slugs) == keys
+    assert len(set(slugs.values())) == len(keys)
+    for slug in slugs.values():
+        assert SAFE_SLUG.fullmatch(slug) and len(slug) <= 69
+    assert assign_slugs(sorted(keys, reverse=True)) == slugs
+
+
+@given(st.text())
+def test_topic_key_is_idempotent(name):
+    assert topic_key(topic_key(name)) == topic_key(name)
