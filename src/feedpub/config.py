@@ -119,7 +119,7 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
     and the key for anything unknown or mistyped.
     """
     if path is None:
-        path = find_config_file(cwd or Path.cwd())
+        path = find_config_file(cwd or Path("."))
         if path is None:
             return validate(DEFAULT_CONFIG)
     if not path.is_file():

@@ -1,0 +1,209 @@
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+
+from feedpub.build import build, plan_build
+from feedpub.errors import ConfigError, OutputError
+from feedpub.writers import MANIFEST_NAME
+
+from conftest import article_fields, assert_valid_atom, feed_files, make_config, parse_feed, write_seed
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """Five seeds: two topics spelled several ways, one unpublished, one low quality."""
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "1.txt", **article_fields(1, topics=["AI", "Computer Vision"]))
+    write_seed(seeds, "2.txt", **article_fields(2, topics=[" ai "], quality=30))
+    write_seed(seeds, "3.txt", **article_fields(3, topics=["ai", "Robotics"]))
+    write_seed(seeds, "4.txt", **article_fields(4, topics=["Secret Project"], published=False))
+    write_seed(seeds, "5.txt", **article_fields(5, topics=["AI"], excerpt="Less <b>than</b> & more"))
+    return tmp_path
+
+
+def test_plan_lists_which_feeds_with_which_articles_at_which_paths(corpus):
+    plan = plan_build(make_config(corpus, min_quality=50, limit=2))
+    by_path = {feed.path: [a.title for a in feed.articles] for feed in plan.feeds}
+    assert by_path == {
+        "all.rss.xml": ["Article 5", "Article 3"],
+        "all.atom.xml": ["Article 5", "Article 3"],
+        "topics/ai.rss.xml": ["Article 5", "Article 3"],
+        "topics/ai.atom.xml": ["Article 5", "Article 3"],
+        "topics/computer-vision.rss.xml": ["Article 1"],
+        "topics/computer-vision.atom.xml": ["Article 1"],
+        "topics/robotics.rss.xml": ["Article 3"],
+        "topics/robotics.atom.xml": ["Article 3"],
+    }
+    assert [(t.name, t.slug, t.count) for t in plan.topics] == [
+        ("AI", "ai", 3), ("Computer Vision", "computer-vision", 1), ("Robotics", "robotics", 1)
+    ]
+    assert plan.counts.unpublished == 1 and plan.counts.below_quality == 1 and plan.counts.passed == 3
+
+
+def test_every_feed_parses_back_with_the_expected_entries(corpus):
+    config = make_config(corpus)
+    report = build(config)
+    assert not report.errors and report.counts.passed == 4
+    out = config.out
+    rss = parse_feed(out / "all.rss.xml")
+    atom = parse_feed(out / "all.atom.xml")
+    assert rss.version == "rss20" and atom.version == "atom10"
+    for parsed in (rss, atom):
+        assert [e.title for e in parsed.entries] == ["Article 5", "Article 3", "Article 2", "Article 1"]
+        first = parsed.entries[0]
+        assert first.link == first.id == "https://news.example.com/articles/5"
+        assert first.author == "Example News"
+        assert [t.term for t in first.tags] == ["AI"]
+        assert first.published_parsed[:6] == (2024, 1, 6, 5, 0, 0)
+    # The excerpt is plain text: never live markup in a reader.
+    assert atom.entries[0].summary_detail.type == "text/plain"
+    assert atom.entries[0].summary == "Less <b>than</b> & more"
+    assert rss.entries[0].summary_detail.type == "text/html"
+    assert rss.entries[0].summary == "Less &lt;b&gt;than&lt;/b&gt; &amp; more"
+    assert rss.feed.link == "https://feeds.example.org/"
+    assert [l.href for l in atom.feed.links if l.rel == "self"] == ["https://feeds.example.org/all.atom.xml"]
+    ai = parse_feed(out / "topics" / "ai.atom.xml")
+    assert ai.feed.title == "feedpub: AI"
+    assert [e.title for e in ai.entries] == ["Article 5", "Article 3", "Article 2", "Article 1"]
+    for path in out.rglob("*.atom.xml"):
+        assert_valid_atom(path)
+    for path in out.rglob("*.xml"):
+        parse_feed(path)
+
+
+def test_nothing_of_an_unpublished_article_reaches_the_output(corpus):
+    config = make_config(corpus)
+    build(config)
+    everything = b"".join(feed_files(config.out).values())
+    assert b"Article 4" not in everything and b"Secret" not in everything and b"secret-project" not in everything
+    build(make_config(corpus, include_unpublished=True))
+    assert (config.out / "topics" / "secret-project.atom.xml").is_file()
+
+
+def test_feed_dates_come_from_the_newest_item_not_the_clock(corpus):
+    config = make_config(corpus)
+    build(config)
+    atom = parse_feed(config.out / "all.atom.xml")
+    rss = parse_feed(config.out / "all.rss.xml")
+    assert atom.feed.updated_parsed[:6] == (2024, 1, 6, 5, 0, 0)
+    assert rss.feed.updated_parsed[:6] == (2024, 1, 6, 5, 0, 0)  # lastBuildDate
+
+
+def test_an_empty_feed_is_still_valid_and_reproducible(tmp_path):
+    write_seed(tmp_path / "seeds", "1.txt", **article_fields(1, published=False))
+    config = make_config(tmp_path)
+    build(config)
+    assert parse_feed(config.out / "all.rss.xml").entries == []
+    assert_valid_atom(config.out / "all.atom.xml")
+    assert b"1970-01-01T00:00:00+00:00" in (config.out / "all.atom.xml").read_bytes()
+
+
+def test_unchanged_files_are_not_rewritten(corpus):
+    config = make_config(corpus)
+    first = build(config)
+    assert len(first.written) == 8 and first.manifest_changed
+    stats = {p: p.stat() for p in config.out.rglob("*")}
+    second = build(config)
+    assert second.written == [] and not second.changed and len(second.unchanged) == 8
+    assert {p: (s.st_mtime_ns, s.st_ino) for p, s in stats.items()} == {
+        p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in stats
+    }
+
+
+def test_one_changed_seed_rewrites_only_the_feeds_it_is_in(corpus):
+    config = make_config(corpus)
+    build(config)
+    write_seed(corpus / "seeds", "3.txt", **article_fields(3, topics=["ai", "Robotics"], title="Renamed"))
+    report = build(config)
+    assert sorted(report.written) == sorted([
+        "all.rss.xml", "all.atom.xml", "topics/ai.rss.xml", "topics/ai.atom.xml",
+        "topics/robotics.rss.xml", "topics/robotics.atom.xml",
+    ])
+
+
+def test_feeds_of_vanished_topics_are_removed_and_nothing_else(corpus):
+    config = make_config(corpus)
+    build(config)
+    (config.out / "topics" / "keep-me.xml").write_text("mine")
+    (config.out / "README.txt").write_text("mine too")
+    (corpus / "seeds" / "3.txt").unlink()  # the only Robotics article
+    report = build(config)
+    assert report.removed == ["topics/robotics.atom.xml", "topics/robotics.rss.xml"]
+    assert not (config.out / "topics" / "robotics.rss.xml").exists()
+    assert (config.out / "topics" / "keep-me.xml").read_text() == "mine"
+    assert (config.out / "README.txt").read_text() == "mine too"
+    assert "topics/robotics.rss.xml" not in (config.out / MANIFEST_NAME).read_text()
+
+
+def test_a_tampered_manifest_cannot_delete_outside_the_output(corpus):
+    config = make_config(corpus)
+    config.out.mkdir()
+    victim = corpus / "victim.txt"
+    victim.write_text("keep")
+    (config.out / MANIFEST_NAME).write_text('{"files": ["../victim.txt", "/etc/hostname"]}')
+    build(config)
+    assert victim.read_text() == "keep"
+
+
+def test_check_writes_nothing_and_reports_what_would_change(corpus):
+    config = make_config(corpus)
+    report = build(config, check=True)
+    assert report.changed and len(report.written) == 8 and not config.out.exists()
+    build(config)
+    assert not build(config, check=True).changed
+    write_seed(corpus / "seeds", "6.txt", **article_fields(6, topics=["New Topic"]))
+    report = build(config, check=True)
+    assert "topics/new-topic.rss.xml" in report.written and report.manifest_changed
+    assert not (config.out / "topics" / "new-topic.rss.xml").exists()
+
+
+def test_strict_writes_nothing_when_any_seed_is_bad(corpus):
+    write_seed(corpus / "seeds", "bad.txt", text="---\ntitle: x\n")
+    config = make_config(corpus)
+    report = build(config, strict=True)
+    assert report.aborted and len(report.errors) == 1
+    assert not config.out.exists()
+    report = build(config)
+    assert not report.aborted and report.counts.passed == 4 and report.invalid == 1
+
+
+@pytest.mark.parametrize("out", ["seeds", "seeds/feeds", "/"])
+def test_unsafe_output_folders_are_refused(corpus, out):
+    target = corpus / out if out != "/" else out
+    with pytest.raises(OutputError):
+        build(make_config(corpus, out=target))
+
+
+def test_a_missing_seeds_folder_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="seeds folder not found"):
+        build(make_config(tmp_path))
+
+
+BUILD_SCRIPT = """
+import sys
+from pathlib import Path
+from feedpub import build, apply_overrides, DEFAULT_CONFIG
+config = apply_overrides(DEFAULT_CONFIG, seeds=Path(sys.argv[1]), out=Path(sys.argv[2]),
+                         base_url="https://feeds.example.org/")
+build(config)
+"""
+
+
+def test_output_is_byte_identical_whatever_the_clock_tz_locale_or_file_order(corpus, tmp_path_factory):
+    runs = []
+    for tz, lang in (("UTC", "C.UTF-8"), ("Pacific/Kiritimati", "de_DE.UTF-8"), ("America/St_Johns", "C")):
+        out = tmp_path_factory.mktemp("out")
+        env = {**os.environ, "TZ": tz, "LC_ALL": lang, "LANG": lang}
+        subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(corpus / "seeds"), str(out)], check=True, env=env)
+        runs.append(feed_files(out))
+    # Same seeds written in a different order, later: same bytes.
+    reordered = tmp_path_factory.mktemp("reordered")
+    for path in sorted((corpus / "seeds").iterdir(), reverse=True):
+        (reordered / path.name).write_bytes(path.read_bytes())
+    out = tmp_path_factory.mktemp("out")
+    subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(reordered), str(out)], check=True)
+    runs.append(feed_files(out))
+    assert runs[0] and all(run == runs[0] for run in runs[1:])

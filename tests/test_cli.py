@@ -1,0 +1,125 @@
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedpub.cli import cli
+
+from conftest import article_fields, write_seed
+
+WARNING = (
+    "warning: base_url is not set: feeds link to themselves at http://localhost:8000/; set base_url "
+    "(or --base-url) to the public URL where the output folder is served before publishing\n"
+)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A working directory with ./seeds holding two good seeds, one per topic."""
+    monkeypatch.chdir(tmp_path)
+    write_seed(tmp_path / "seeds", "a.txt", **article_fields(1, topics=["AI"]))
+    write_seed(tmp_path / "seeds", "b.txt", **article_fields(2, topics=["Robotics"], published=False))
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_build_prints_one_summary_line_and_the_deployment_warning(project):
+    result = run("build")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "2 seeds read: 1 published, 1 unpublished, 0 below min quality, 0 outside selected topics, "
+        "0 duplicate, 0 invalid; 4 feeds for 1 topics: 4 written, 0 unchanged, 0 removed\n"
+    )
+    assert result.stderr == WARNING
+    assert sorted(p.relative_to(project).as_posix() for p in (project / "feeds").rglob("*.xml")) == [
+        "feeds/all.atom.xml", "feeds/all.rss.xml", "feeds/topics/ai.atom.xml", "feeds/topics/ai.rss.xml",
+    ]
+
+
+def test_bad_seed_is_reported_on_stderr_and_the_build_goes_on(project):
+    write_seed(project / "seeds", "bad.txt", text="---\ntitle: x\nwebUrl: https://x.example/\n---\n")
+    result = run("build", "--base-url", "https://feeds.example.org/")
+    assert result.exit_code == 0
+    assert result.stderr == "seeds/bad.txt: missing date: set publishedDateTime, e.g. 2021-01-26T21:12:00Z\n"
+    assert "1 published" in result.stdout and "1 invalid" in result.stdout
+
+
+def test_strict_exits_1_and_writes_nothing(project):
+    write_seed(project / "seeds", "bad.txt", text="---\ntitle: [x\n---\n")
+    result = run("build", "--strict", "-q")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        result.stderr.splitlines()[0],
+        "Error: 1 seed error(s) with --strict: nothing written",
+    ]
+    assert result.stderr.startswith("seeds/bad.txt:3: invalid YAML in front matter")
+    assert not (project / "feeds").exists()
+
+
+def test_check_exits_1_listing_stale_feeds_then_0_when_current(project):
+    result = run("build", "--check", "-q")
+    assert result.exit_code == 1
+    assert "would change: feeds/all.rss.xml\n" in result.stderr
+    assert result.stderr.endswith("Error: feeds is not up to date: run 'feedpub build'\n")
+    assert not (project / "feeds").exists()
+    assert run("build", "-q").exit_code == 0
+    result = run("build", "--check")
+    assert result.exit_code == 0
+    assert "0 would change, 4 unchanged, 0 would be removed" in result.stdout
+
+
+def test_verbose_lists_files_and_flags_override_config(project):
+    (project / "feedpub.toml").write_text('include_unpublished = true\nlimit = 1\n')
+    result = run("build", "-v", "--title", "Flagged")
+    assert result.exit_code == 0
+    assert "wrote: feeds/topics/robotics.atom.xml\n" in result.stdout
+    assert b"<title>Flagged: Robotics</title>" in (project / "feeds/topics/robotics.rss.xml").read_bytes()
+    assert (project / "feeds/all.rss.xml").read_bytes().count(b"<item>") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "message"),
+    [
+        (["build"], "limt = 3\n", "unknown key 'limt' (did you mean 'limit'?)"),
+        (["build", "--timezone", "Nowhere/Town"], "", "unknown timezone 'Nowhere/Town'"),
+        (["build", "missing-folder"], "", "seeds folder not found: missing-folder"),
+        (["build", "--out", "seeds"], "", "is the seeds folder or inside it"),
+        (["topics", "--config", "nope.toml"], "", "config file not found: nope.toml"),
+    ],
+)
+def test_configuration_errors_exit_2(project, args, config, message):
+    if config:
+        (project / "feedpub.toml").write_text(config)
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+
+
+def test_usage_errors_exit_2(project):
+    result = run("build", "--limit", "-1")
+    assert result.exit_code == 2 and "Invalid value for '--limit'" in result.stderr
+
+
+def test_topics_lists_count_slug_name_and_paths(project):
+    result = run("topics", "--include-unpublished", "--base-url", "https://f.example/")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "articles  slug                            topic  (feeds)",
+        "       1  ai                              AI  (feeds/topics/ai.rss.xml, feeds/topics/ai.atom.xml)",
+        "       1  robotics                        Robotics  (feeds/topics/robotics.rss.xml, feeds/topics/robotics.atom.xml)",
+    ]
+    assert result.stderr == ""
+
+
+def test_python_dash_m_runs_the_cli(project):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "feedpub", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("feedpub, version ")
