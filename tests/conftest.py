@@ -11,6 +11,7 @@ import yaml
 from lxml import etree
 
 from feedpub import Config, DEFAULT_CONFIG, apply_overrides
+from feedpub.writers import LOCK_NAME
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
@@ -79,5 +80,9 @@ def assert_valid_atom(path: Path) -> None:
 
 
 def feed_files(out: Path) -> dict[str, bytes]:
-    """Every file below ``out`` by relative POSIX path."""
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    """Every file below ``out`` by relative POSIX path, but the (empty) lock file."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != LOCK_NAME
+    }

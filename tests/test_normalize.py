@@ -97,7 +97,9 @@ def test_updated_falls_back_to_published_and_is_used_when_given():
         (dict(title="  ", webUrl="https://x.example/a", publishedDateTime="2021-01-01"), "missing title", 2),
         (dict(title="T", publishedDateTime="2021-01-01"), "missing link", None),
         (dict(title="T", webUrl="", originalUrl="", publishedDateTime="2021-01-01"), "missing link", 3),
-        (dict(title="T", webUrl="javascript:alert(1)", publishedDateTime="2021-01-01"), "missing link", 3),
+        (dict(title="T", webUrl="javascript:alert(1)", publishedDateTime="2021-01-01"),
+         "no usable link: webUrl 'javascript:alert(1)' is not an absolute http(s) URL", 3),
+        (dict(title="T", webUrl="https://x.example/a", publishedDateTime="1899-12-31"), "is before 1900", 4),
         (dict(title="T", webUrl="https://x.example/a"), "missing date", None),
         (dict(title="T", webUrl="https://x.example/a", publishedDateTime="next tuesday-ish"), "is not a date", 4),
         (dict(title="T", webUrl="https://x.example/a", publishedDateTime=[2021]), "is not a date", 4),
@@ -138,14 +140,44 @@ def test_topics_are_deduplicated_by_key_keeping_first_spelling_and_order():
     assert normalize(seed_text(**fields))[0].topics == ()
 
 
-def test_wrong_types_in_optional_fields_warn_and_keep_the_article():
-    fields = dict(title="T", webUrl="https://x.example/a", publishedDateTime="2021-01-01")
-    article, warnings = normalize(
-        seed_text(**fields, quality="high", provider="Reuters", images="x.png", published="yes")
-    )
-    assert article.quality is None and article.provider is None and article.images == ()
-    assert article.published is False  # only the boolean true publishes
-    assert len(warnings) == 3
+FIELDS = dict(title="T", webUrl="https://x.example/a", publishedDateTime="2021-01-01")
+
+
+@pytest.mark.parametrize(
+    ("extra", "attribute", "value", "warning"),
+    [
+        ({"quality": "high"}, "quality", None, "quality must be a whole number 0-100, not 'high'; treated as missing"),
+        ({"quality": 150}, "quality", None, "quality 150 is outside 0-100; treated as missing"),
+        ({"quality": "75"}, "quality", 75, "quality '75' read as 75"),
+        ({"quality": 75.9}, "quality", 75, "quality 75.9 read as 75"),
+        ({"quality": True}, "quality", None, "quality must be a whole number 0-100, not True; treated as missing"),
+        ({"published": "yes"}, "published", False, "published must be true or false, not 'yes'; treated as unpublished"),
+        ({"published": 1}, "published", False, "published must be true or false, not 1; treated as unpublished"),
+        ({"provider": "Reuters"}, "provider", Provider("Reuters"),
+         "provider is a single string, not a mapping with name and domain; read as the name"),
+        ({"provider": {"name": "X", "domain": "javascript:alert(1)"}}, "provider", Provider("X"),
+         "provider domain 'javascript:alert(1)' is not a host name; ignored"),
+        ({"provider": ["x"]}, "provider", None, "provider must be a mapping with name and domain, not a list; ignored"),
+        ({"images": "x.png"}, "images", (),
+         "images is a single string, not a list of mappings with url; read as one image URL"),
+        ({"images": "https://img.example/x.png"}, "images", (Image("https://img.example/x.png"),),
+         "images is a single string, not a list of mappings with url; read as one image URL"),
+        ({"heat": "hot"}, "heat", None, "heat must be a whole number, not 'hot'; treated as missing"),
+        ({"topics": [1, None, ["x"]]}, "topics", ("1",), "topic None is not a name; ignored"),
+        ({"webUrl": "ftp://x.example/a", "originalUrl": "https://pub.example/a"}, "link", "https://pub.example/a",
+         "webUrl 'ftp://x.example/a' is not an absolute http(s) URL; using originalUrl"),
+    ],
+)
+def test_wrong_types_are_coerced_or_dropped_with_a_warning(extra, attribute, value, warning):
+    article, warnings = normalize(seed_text(**{**FIELDS, **extra}))
+    assert getattr(article, attribute) == value
+    assert warning in [w.split(": warning: ", 1)[1] for w in warnings]
+
+
+def test_published_only_when_yaml_says_boolean_true():
+    for raw, expected in (("true", True), ("yes", True), ("on", True), ('"true"', False), ("false", False)):
+        article, _ = normalize(seed_text(**FIELDS).replace("---\n", f"---\npublished: {raw}\n", 1))
+        assert article.published is expected, raw
 
 
 def test_images_keep_only_absolute_http_urls_and_positive_sizes():

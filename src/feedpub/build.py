@@ -24,7 +24,15 @@ from .filters import FilterCounts, apply_filters
 from .model import Article
 from .render import FORMATS, FeedMeta, render_feed
 from .topics import assign_slugs, display_names, topic_key
-from .writers import MANIFEST_NAME, read_manifest, render_manifest, write_if_changed, is_current
+from .writers import (
+    MANIFEST_NAME,
+    is_current,
+    output_lock,
+    read_manifest,
+    remove_stale_temporaries,
+    render_manifest,
+    write_if_changed,
+)
 
 # One (format, overall path, topic path template) per output format.
 FEED_PATHS = (
@@ -145,13 +153,19 @@ def group_by_topic(
 
 
 def build(
-    config: Config, *, check: bool = False, strict: bool = False, progress: Progress | None = None
+    config: Config,
+    *,
+    check: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+    lock_timeout: float = 60.0,
 ) -> BuildReport:
     """Build every feed of ``config`` into ``config.out``.
 
     ``check`` writes nothing and reports what would change. ``strict`` writes
-    nothing at all when any seed has an error. Raises OutputError when the
-    output folder is unsafe to write.
+    nothing at all when any seed has an error. Writing happens under a lock on
+    the output folder (waiting up to ``lock_timeout`` seconds for another
+    build). Raises OutputError when the output folder is unsafe to write.
     """
     check_output_folder(config)
     plan = plan_build(config, progress)
@@ -170,6 +184,17 @@ def build(
     if strict and report.errors:
         report.aborted = True
         return report
+    if check:
+        _write_outputs(config, plan, report, check=True)
+    else:
+        with output_lock(config.out, lock_timeout):
+            for folder in {config.out, *((config.out / feed.path).parent for feed in plan.feeds)}:
+                remove_stale_temporaries(folder)
+            _write_outputs(config, plan, report, check=False)
+    return report
+
+
+def _write_outputs(config: Config, plan: Plan, report: BuildReport, check: bool) -> None:
     previous = read_manifest(config.out)
     current = {feed.path for feed in plan.feeds}
     manifest = config.out / MANIFEST_NAME
@@ -188,7 +213,6 @@ def build(
                 target.unlink()
             report.removed.append(path)
     report.manifest_changed |= _put(manifest, render_manifest(current), check)
-    return report
 
 
 def check_output_folder(config: Config) -> None:
@@ -198,6 +222,8 @@ def check_output_folder(config: Config) -> None:
         raise OutputError(f"refusing to write feeds to the root folder {out}")
     if out == seeds or seeds in out.parents:
         raise OutputError(f"output folder {config.out} is the seeds folder or inside it; choose another")
+    if out in seeds.parents:
+        raise OutputError(f"output folder {config.out} contains the seeds folder {config.seeds}; choose another")
 
 
 def _put(path: Path, data: bytes, check: bool) -> bool:

@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .build import BuildReport, build, plan_build
+from .checks import FORMATS as CHECK_FORMATS, check_seeds, format_report
 from .config import Config, apply_overrides, load_config, deployment_warnings
 from .errors import ConfigError, FeedpubError, OutputError
 from .writers import MANIFEST_NAME
@@ -42,42 +43,54 @@ def _handle_errors() -> Iterator[None]:
         raise _ExitError(f"{error.filename or 'output'}: {error.strerror}", 1) from None
 
 
-def config_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The settings every command takes; each overrides the config file."""
-    options = [
-        click.argument("seeds", required=False, type=click.Path(file_okay=False, path_type=Path)),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Read settings from this file instead of ./feedpub.toml"),
-        click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-                     help="Write feeds into this folder  [default: feeds]"),
-        click.option("--pattern", "patterns", multiple=True, metavar="GLOB",
-                     help="Seed file name pattern; repeat for several  [default: *.txt, *.md]"),
-        click.option("--include-unpublished", is_flag=True, default=None,
-                     help="Publish seeds whose published flag is not true"),
-        click.option("--min-quality", type=click.IntRange(0, 100), metavar="N",
-                     help="Drop articles whose quality is below N"),
-        click.option("--topic", "topics", multiple=True, metavar="NAME",
-                     help="Only articles with this topic, and only its feeds; repeatable"),
-        click.option("--exclude-topic", "exclude_topics", multiple=True, metavar="NAME",
-                     help="Drop articles with this topic; repeatable"),
-        click.option("--limit", type=click.IntRange(0), metavar="N", help="Items per feed, 0 for all  [default: 50]"),
-        click.option("--base-url", metavar="URL", help="Public URL where the output folder is served"),
-        click.option("--site-url", metavar="URL", help="The site the feeds belong to  [default: base URL]"),
-        click.option("--title", help="Title of the overall feed; topic feeds add their topic"),
-        click.option("--description", help="Description of the overall feed"),
-        click.option("--language", metavar="CODE", help="Language code of the feeds  [default: en]"),
-        click.option("--author", help="Publisher named as the feeds' author  [default: title]"),
-        click.option("--timezone", metavar="ZONE", help="Time zone of seed times without an offset  [default: UTC]"),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+# Every setting as a flag; each overrides its config key.
+_OPTIONS = {
+    "seeds": click.argument("seeds", required=False, type=click.Path(file_okay=False, path_type=Path)),
+    "config_file": click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                                help="Read settings from this file instead of ./feedpub.toml"),
+    "out": click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+                        help="Write feeds into this folder  [default: feeds]"),
+    "patterns": click.option("--pattern", "patterns", multiple=True, metavar="GLOB",
+                             help="Seed file name pattern; repeat for several  [default: *.txt, *.md]"),
+    "include_unpublished": click.option("--include-unpublished", is_flag=True, default=None,
+                                        help="Publish seeds whose published flag is not true"),
+    "min_quality": click.option("--min-quality", type=click.IntRange(0, 100), metavar="N",
+                                help="Drop articles whose quality is below N"),
+    "topics": click.option("--topic", "topics", multiple=True, metavar="NAME",
+                           help="Only articles with this topic, and only its feeds; repeatable"),
+    "exclude_topics": click.option("--exclude-topic", "exclude_topics", multiple=True, metavar="NAME",
+                                   help="Drop articles with this topic; repeatable"),
+    "limit": click.option("--limit", type=click.IntRange(0), metavar="N",
+                          help="Items per feed, 0 for all  [default: 50]"),
+    "base_url": click.option("--base-url", metavar="URL", help="Public URL where the output folder is served"),
+    "site_url": click.option("--site-url", metavar="URL", help="The site the feeds belong to  [default: base URL]"),
+    "title": click.option("--title", help="Title of the overall feed; topic feeds add their topic"),
+    "description": click.option("--description", help="Description of the overall feed"),
+    "language": click.option("--language", metavar="CODE", help="Language code of the feeds  [default: en]"),
+    "author": click.option("--author", help="Publisher named as the feeds' author  [default: title]"),
+    "timezone": click.option("--timezone", metavar="ZONE",
+                             help="Time zone of seed times without an offset  [default: UTC]"),
+}
+# What reading seeds depends on; `check` takes only these.
+_READING_OPTIONS = ("seeds", "config_file", "patterns", "timezone")
+
+
+def config_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a command with the named setting flags (all of them by default)."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for name in reversed(names or tuple(_OPTIONS)):
+            command = _OPTIONS[name](command)
+        return command
+
+    return decorate
 
 
 def _resolve_config(config_file: Path | None, seeds: Path | None, **overrides: Any) -> Config:
     config = load_config(config_file)
     for key in ("patterns", "topics", "exclude_topics"):
-        overrides[key] = overrides[key] or None  # an empty multiple option means "not given"
+        if key in overrides:
+            overrides[key] = overrides[key] or None  # an empty multiple option means "not given"
     return apply_overrides(config, seeds=seeds, **overrides)
 
 
@@ -107,7 +120,7 @@ def cli() -> None:
 
 
 @cli.command("build")
-@config_options
+@config_options()
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any seed has an error")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the feeds that would change")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only")
@@ -143,7 +156,7 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_
 
 
 @cli.command("topics")
-@config_options
+@config_options()
 def topics_command(config_file: Path | None, seeds: Path | None, **overrides: Any) -> None:
     """List each topic that gets feeds: article count, slug, display name, feed paths.
 
@@ -160,6 +173,30 @@ def topics_command(config_file: Path | None, seeds: Path | None, **overrides: An
     for topic in plan.topics:
         paths = ", ".join(str(config.out / path) for path in topic.paths())
         click.echo(f"{topic.count:>8}  {topic.slug:<30}  {topic.name}  ({paths})")
+
+
+@cli.command("check")
+@config_options(*_READING_OPTIONS)
+@click.option("--format", "format_", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
+              help="Output as text lines, one JSON document, or GitHub workflow annotations")
+def check_command(format_: str, config_file: Path | None, seeds: Path | None, **overrides: Any) -> None:
+    """Validate every seed without writing feeds; exit 1 if any has an error.
+
+    Prints each problem as `path:line: level: message`, including warnings a
+    build also gives, topics spelled several ways, duplicate links, and
+    articles dated in the future.
+
+    \b
+    Example:
+        feedpub check
+        feedpub check --format github   # annotations on a pull request
+    """
+    with _handle_errors():
+        config = _resolve_config(config_file, seeds, **overrides)
+        report = check_seeds(config, progress=_progress())
+    click.echo(format_report(report, format_), nl=False)
+    if report.errors:
+        sys.exit(1)
 
 
 def summary_line(report: BuildReport) -> str:

@@ -14,9 +14,10 @@ from typing import Callable
 from .errors import SeedError, SeedWarning
 from .model import Article
 from .normalize import normalize_article
-from .seeds import find_seed_files, read_front_matter
+from .seeds import FrontMatter, find_seed_files, read_front_matter
 
 Progress = Callable[[int, int], None]  # (seeds done, seeds in all)
+Inspect = Callable[[FrontMatter, Article], None]
 
 
 @dataclass(slots=True)
@@ -30,13 +31,28 @@ class Collection:
     duplicates: int = 0
 
 
-def load_seed(path: Path, root: Path, tz: tzinfo, warnings: list[SeedWarning]) -> Article:
-    """Read and normalize one seed file; raise SeedError when it cannot be published."""
+def load_seed(
+    path: Path, root: Path, tz: tzinfo, warnings: list[SeedWarning], inspect: Inspect | None = None
+) -> Article:
+    """Read and normalize one seed file; raise SeedError when it cannot be published.
+
+    ``inspect``, if given, sees the front matter next to the article made of it.
+    """
     display = _display_path(path, root)
-    return normalize_article(read_front_matter(path, root, display), tz, warnings)
+    front = read_front_matter(path, root, display)
+    article = normalize_article(front, tz, warnings)
+    if inspect is not None:
+        inspect(front, article)
+    return article
 
 
-def collect(root: Path, patterns: tuple[str, ...], tz: tzinfo, progress: Progress | None = None) -> Collection:
+def collect(
+    root: Path,
+    patterns: tuple[str, ...],
+    tz: tzinfo,
+    progress: Progress | None = None,
+    inspect: Inspect | None = None,
+) -> Collection:
     """Read every seed under ``root`` matching ``patterns``.
 
     Articles come back sorted newest first (ties by id), with one article per
@@ -48,13 +64,12 @@ def collect(root: Path, patterns: tuple[str, ...], tz: tzinfo, progress: Progres
     for done, path in enumerate(paths, 1):
         result.read += 1
         try:
-            articles.append(load_seed(path, root, tz, result.warnings))
+            articles.append(load_seed(path, root, tz, result.warnings, inspect))
         except SeedError as error:
             result.errors.append(error)
         except Exception as error:  # one seed must never stop the build
-            result.errors.append(
-                SeedError(_display_path(path, root), f"unexpected {type(error).__name__}: {error}")
-            )
+            detail = str(error)[:200]  # bounded: an exception may quote the seed
+            result.errors.append(SeedError(_display_path(path, root), f"unexpected {type(error).__name__}: {detail}"))
         if progress is not None:
             progress(done, len(paths))
     result.articles, dropped = deduplicate(articles)

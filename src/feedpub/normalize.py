@@ -9,7 +9,6 @@ reach an Article, so private fields such as ``secured`` never reach a feed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, time, timezone, tzinfo
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -26,6 +25,12 @@ from .topics import topic_key
 _XML_FORBIDDEN = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
 _LINK_SCHEMES = ("http", "https")
+LINK_FIELDS = ("webUrl", "originalUrl")
+# Articles are not older than this; earlier dates are typos (and RSS dates
+# need four-digit years).
+MIN_YEAR = 1900
+# A provider domain must look like a host name before it becomes a link.
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
 Warn = Callable[[str, str], None]  # (field, message)
 
@@ -47,15 +52,7 @@ def normalize_article(front: FrontMatter, tz: tzinfo, warnings: list[SeedWarning
     title = clean_text(data.get("title"), "title", warn)
     if not title:
         raise fail("title", "missing title")
-    link, link_field = "", "webUrl"
-    for field in ("webUrl", "originalUrl"):
-        if data.get(field) not in (None, ""):
-            link_field = field
-            link = clean_url(data[field], field, warn)
-            if link:
-                break
-    if not link:
-        raise fail(link_field, "missing link: set webUrl (or originalUrl) to an absolute http(s) URL")
+    link = _link(data, fail, warn)
     published_at = _required_datetime(data, "publishedDateTime", tz, fail)
     updated_at = _optional_datetime(data, "updatedDateTime", tz, fail) or published_at
     return Article(
@@ -65,8 +62,8 @@ def normalize_article(front: FrontMatter, tz: tzinfo, warnings: list[SeedWarning
         summary=clean_text(data.get("excerpt"), "excerpt", warn),
         published_at=published_at,
         updated_at=updated_at,
-        published=data.get("published") is True,
-        quality=_optional_int(data, "quality", warn),
+        published=_published(data.get("published"), warn),
+        quality=_quality(data.get("quality"), warn),
         heat=_optional_int(data, "heat", warn),
         provider=_provider(data.get("provider"), warn),
         topics=normalize_topics(data.get("topics"), warn),
@@ -76,6 +73,58 @@ def normalize_article(front: FrontMatter, tz: tzinfo, warnings: list[SeedWarning
         kind=clean_text(data.get("type"), "type", warn),
         source=front.path,
     )
+
+
+def _link(data: dict[str, Any], fail: Callable[[str, str], SeedError], warn: Warn) -> str:
+    """The first usable of webUrl and originalUrl; a seed with neither is rejected
+    with the reason each was refused."""
+    reasons = []
+    for field in LINK_FIELDS:
+        value = data.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        problems: list[str] = []
+        link = clean_url(value, field, lambda _field, message: problems.append(message))
+        if link:
+            for message in reasons:
+                warn(LINK_FIELDS[0], f"{message}; using {field}")
+            return link
+        reasons.extend(problems)
+    if reasons:
+        raise fail(LINK_FIELDS[0], "no usable link: " + "; ".join(reasons))
+    raise fail(LINK_FIELDS[0], "missing link: set webUrl (or originalUrl) to an absolute http(s) URL")
+
+
+def _published(value: Any, warn: Warn) -> bool:
+    """Only the boolean true publishes. YAML reads unquoted yes/on/true as true;
+    a quoted "yes" or "true" is a string, which is not a decision to publish."""
+    if value is None or isinstance(value, bool):
+        return value is True
+    warn("published", f"published must be true or false, not {_show(value)}; treated as unpublished")
+    return False
+
+
+def _quality(value: Any, warn: Warn) -> int | None:
+    """A whole number 0-100. Numeric text and fractions are rounded down with a
+    warning; anything else, or a value out of range, counts as no quality."""
+    if value is None:
+        return None
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value == value and abs(value) != float("inf"):
+        number = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d*)?\s*", value):
+        number = int(float(value))
+    if number is None:
+        warn("quality", f"quality must be a whole number 0-100, not {_show(value)}; treated as missing")
+        return None
+    if not 0 <= number <= 100:
+        warn("quality", f"quality {number} is outside 0-100; treated as missing")
+        return None
+    if number != value:
+        warn("quality", f"quality {_show(value)} read as {number}")
+    return number
 
 
 def clean_text(value: Any, field: str, warn: Warn) -> str:
@@ -100,7 +149,7 @@ def clean_url(value: Any, field: str, warn: Warn) -> str:
     """Return ``value`` if it is an absolute http(s) URL (surrounding spaces
     removed), else '' with a warning naming the field."""
     if not isinstance(value, str):
-        warn(field, f"{field} must be a URL, not {_type_name(value)}; ignored")
+        warn(field, f"{field} must be a URL, not {_type_name(value)}")
         return ""
     url = value.strip()
     if not url:
@@ -116,7 +165,7 @@ def clean_url(value: Any, field: str, warn: Warn) -> str:
         or _XML_FORBIDDEN.search(url)
         or _WHITESPACE.search(url)
     ):
-        warn(field, f"{field} is not an absolute http(s) URL: {_excerpt(url)}; ignored")
+        warn(field, f"{field} {_show(url)} is not an absolute http(s) URL")
         return ""
     return url
 
@@ -135,7 +184,7 @@ def normalize_topics(value: Any, warn: Warn) -> tuple[str, ...]:
     names: dict[str, str] = {}
     for item in value:
         if not isinstance(item, (str, int, float)) or isinstance(item, bool):
-            warn("topics", f"topic {_excerpt(repr(item))} is not a name; ignored")
+            warn("topics", f"topic {_show(item)} is not a name; ignored")
             continue
         name = clean_text(item, "topics", warn)
         key = topic_key(name)
@@ -181,9 +230,14 @@ def _optional_datetime(data: dict[str, Any], field: str, tz: tzinfo, fail: Calla
 
 def _parse_datetime(value: Any, field: str, tz: tzinfo, fail: Callable[[str, str], SeedError]) -> datetime:
     try:
-        return to_utc(value, tz)
+        result = to_utc(value, tz)
     except (ValueError, OverflowError) as error:
-        raise fail(field, f"{field} is not a date: {_excerpt(str(value))} ({error})") from None
+        # dateutil quotes the whole input in its message; say why, not what again.
+        reason = str(error).replace(str(value), "").rstrip(": ")[:80]
+        raise fail(field, f"{field} is not a date: {_show(str(value))} ({reason})") from None
+    if result.year < MIN_YEAR:
+        raise fail(field, f"{field} {result.date().isoformat()} is before {MIN_YEAR}: not a plausible article date")
+    return result
 
 
 def _optional_int(data: dict[str, Any], field: str, warn: Warn) -> int | None:
@@ -192,18 +246,26 @@ def _optional_int(data: dict[str, Any], field: str, warn: Warn) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    warn(field, f"{field} must be a whole number, not {_excerpt(repr(value))}; treated as missing")
+    warn(field, f"{field} must be a whole number, not {_show(value)}; treated as missing")
     return None
 
 
 def _provider(value: Any, warn: Warn) -> Provider | None:
+    """A mapping with name and domain. A bare string is taken as the name, with
+    a warning; a domain that is not a host name is dropped, with a warning."""
     if value is None:
         return None
+    if isinstance(value, str):
+        warn("provider", "provider is a single string, not a mapping with name and domain; read as the name")
+        value = {"name": value}
     if not isinstance(value, dict):
         warn("provider", f"provider must be a mapping with name and domain, not {_type_name(value)}; ignored")
         return None
     name = clean_text(value.get("name"), "provider", warn)
-    domain = clean_text(value.get("domain"), "provider", warn)
+    domain = clean_text(value.get("domain"), "provider", warn).lower()
+    if domain and not _DOMAIN.fullmatch(domain):
+        warn("provider", f"provider domain {_show(domain)} is not a host name; ignored")
+        domain = ""
     if not name and not domain:
         return None
     return Provider(name or domain, domain)
@@ -212,6 +274,9 @@ def _provider(value: Any, warn: Warn) -> Provider | None:
 def _images(value: Any, warn: Warn) -> tuple[Image, ...]:
     if value is None:
         return ()
+    if isinstance(value, str):
+        warn("images", "images is a single string, not a list of mappings with url; read as one image URL")
+        value = [{"url": value}]
     if not isinstance(value, list):
         warn("images", f"images must be a list of mappings with url, not {_type_name(value)}; ignored")
         return ()
@@ -220,7 +285,8 @@ def _images(value: Any, warn: Warn) -> tuple[Image, ...]:
         if not isinstance(item, dict):
             warn("images", f"image entry must be a mapping with url, not {_type_name(item)}; ignored")
             continue
-        url = clean_url(item.get("url"), "images", warn) if item.get("url") is not None else ""
+        url = clean_url(item.get("url"), "image url", lambda f, m: warn("images", m + "; image dropped")) \
+            if item.get("url") is not None else ""
         if url:
             images.append(Image(url, _dimension(item.get("width")), _dimension(item.get("height"))))
     return tuple(images)
@@ -258,8 +324,8 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _excerpt(text: str, limit: int = 60) -> str:
-    """A short, single-line excerpt for messages: never echo a whole field."""
-    text = unicodedata.normalize("NFC", _XML_FORBIDDEN.sub("?", text))
-    text = _WHITESPACE.sub(" ", text)
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+def _show(value: Any, limit: int = 60) -> str:
+    """A short, quoted, single-line rendering of a value for messages: never
+    echo a whole field (it may hold anything, secrets included)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,13 +23,36 @@ from .errors import SeedError
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HANDLER = YAMLHandler()
 
+# Limits that keep one hostile seed from costing more than a normal one.
+MAX_SEED_BYTES = 1024 * 1024
+# Nodes once aliases are expanded: a "billion laughs" document is small on disk
+# and tiny as a node graph, but anything that walks it would walk 10^9 nodes.
+MAX_EXPANDED_NODES = 50_000
+MAX_DEPTH = 40
+
+
+class _Refused(Exception):
+    """Front matter that parses but is refused: too large, too deep, ambiguous.
+
+    ``line`` is 0-based within the front-matter block; ``message`` may hold
+    ``{other}``, filled with the file line of ``other_line``.
+    """
+
+    def __init__(self, message: str, line: int, other_line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.other_line = other_line
+
 
 class _SeedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that also remembers the line of each top-level key."""
+    """Safe loader that checks the node graph before constructing anything, and
+    remembers the line of each top-level key."""
 
     key_lines: dict[str, int]
 
     def construct_document(self, node: yaml.Node) -> Any:
+        _check_node_graph(node)
         if isinstance(node, yaml.MappingNode):
             self.key_lines = {
                 key.value: key.start_mark.line
@@ -37,6 +60,62 @@ class _SeedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                 if isinstance(key, yaml.ScalarNode)
             }
         return super().construct_document(node)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_node_graph(root: yaml.Node) -> None:
+    """Refuse alias bombs, recursive aliases, deep nesting and duplicate keys.
+
+    Walks each distinct node once (iteratively, so depth cannot overflow the
+    stack) and computes how many nodes the document would have with every
+    alias expanded.
+    """
+    expanded: dict[int, int] = {}
+    in_progress: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
+    while stack:
+        node, depth, children_done = stack.pop()
+        ident = id(node)
+        if children_done:
+            in_progress.discard(ident)
+            size = 1 + sum(expanded[id(child)] for child in _children(node))
+            if size > MAX_EXPANDED_NODES:
+                raise _Refused(
+                    f"front matter too complex: over {MAX_EXPANDED_NODES} values once aliases are expanded",
+                    node.start_mark.line,
+                )
+            expanded[ident] = size
+            continue
+        if ident in expanded:
+            continue
+        if ident in in_progress:
+            raise _Refused("front matter has a recursive alias", node.start_mark.line)
+        if depth > MAX_DEPTH:
+            raise _Refused(f"front matter nested deeper than {MAX_DEPTH} levels", node.start_mark.line)
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicate_keys(node)
+        in_progress.add(ident)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(node) if id(child) not in expanded)
+
+
+def _check_duplicate_keys(node: yaml.MappingNode) -> None:
+    # PyYAML keeps the last of two equal keys without a word; a seed saying
+    # `published` twice is ambiguous, so refuse it.
+    seen: dict[str, int] = {}
+    for key, _ in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+            if key.value in seen:
+                message = f"duplicate key {key.value[:40]!r} (first on line {{other}})"
+                raise _Refused(message, key.start_mark.line, seen[key.value])
+            seen[key.value] = key.start_mark.line
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +158,15 @@ def read_front_matter(path: Path, root: Path, display: str) -> FrontMatter:
     if path.is_symlink() and not _is_inside(path.resolve(), root.resolve()):
         raise SeedError(display, "symbolic link to a file outside the seeds folder; not followed")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SEED_BYTES + 1)
     except OSError as error:
-        raise SeedError(display, f"cannot read file: {error.strerror}") from None
+        raise SeedError(display, f"cannot read file: {error.strerror or error}") from None
+    if len(raw) > MAX_SEED_BYTES:
+        raise SeedError(display, f"file too large: seeds are limited to {MAX_SEED_BYTES // 1024} KiB")
+    nul = raw.find(b"\0")
+    if nul >= 0:
+        raise SeedError(display, f"not a text file (NUL byte at offset {nul})", raw.count(b"\n", 0, nul) + 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -121,6 +206,9 @@ def parse_front_matter(text: str, display: str) -> FrontMatter:
         raise SeedError(display, f"invalid YAML in front matter: {problem}", line) from None
     except yaml.YAMLError as error:
         raise SeedError(display, f"invalid YAML in front matter: {error}", first_line + 1) from None
+    except _Refused as refused:
+        message = refused.message.replace("{other}", str(first_line + (refused.other_line or 0) + 1))
+        raise SeedError(display, message, first_line + refused.line + 1) from None
     finally:
         loader.dispose()
     if data is None:

@@ -7,15 +7,65 @@ without ever touching a file it did not write.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .errors import OutputError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 MANIFEST_NAME = ".feedpub-manifest.json"
+LOCK_NAME = ".feedpub.lock"
+# mkstemp names: ".<file>.<8 random chars>.tmp"
+_TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
+
+
+@contextlib.contextmanager
+def output_lock(out: Path, timeout: float) -> Iterator[None]:
+    """Hold an exclusive lock on ``out`` so two builds never interleave their writes.
+
+    Waits up to ``timeout`` seconds for another build to finish, then raises
+    OutputError. The lock file stays in place; the lock itself dies with the
+    process, so a killed build never leaves ``out`` locked.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        while fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OutputError(
+                        f"another feedpub build is writing to {out} (it holds {out / LOCK_NAME}); "
+                        f"gave up after {timeout:g} s"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete temporary files a killed build left in ``folder``; call only under the lock."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(folder):
+            if entry.is_file(follow_symlinks=False) and _TEMPORARY.fullmatch(entry.name):
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -77,4 +127,4 @@ def render_manifest(files: Iterable[str]) -> bytes:
 
 def _is_safe_relative(name: str) -> bool:
     path = PurePosixPath(name)
-    return bool(name) and not path.is_absolute() and ".." not in path.parts and name != MANIFEST_NAME
+    return bool(name) and not path.is_absolute() and ".." not in path.parts and name not in (MANIFEST_NAME, LOCK_NAME)
