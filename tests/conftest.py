@@ -86,3 +86,15 @@ def feed_files(out: Path) -> dict[str, bytes]:
         for p in sorted(out.rglob("*"))
         if p.is_file() and p.name != LOCK_NAME
     }
+
+
+# Hypothesis: a bounded run in CI; `--hypothesis-profile=fuzz` for maintainers' long runs.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "default", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "fuzz", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("default")

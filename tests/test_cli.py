@@ -1,3 +1,4 @@
+import json
 import os
 from pathlib import Path
 
@@ -123,3 +124,34 @@ def test_python_dash_m_runs_the_cli(project):
 
     done = subprocess.run([sys.executable, "-m", "feedpub", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("feedpub, version ")
+
+
+def test_check_prints_path_line_level_message_and_exits_1_on_errors(project):
+    write_seed(project / "seeds", "bad.txt", text="---\ntitle: x\nwebUrl: javascript:alert(1)\npublishedDateTime: 2024-01-01\n---\n")
+    write_seed(project / "seeds", "odd.txt", **article_fields(3, topics=["ai"], published="yes"))
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "seeds/bad.txt:3: error: no usable link: webUrl 'javascript:alert(1)' is not an absolute http(s) URL",
+        "seeds/odd.txt:7: warning: published must be true or false, not 'yes'; treated as unpublished",
+        "seeds/odd.txt:11: warning: topic 'ai' differs only in case or spacing from 'AI' (1 seed(s)); feeds call it 'AI'",
+        "4 seeds checked: 1 errors, 2 warnings",
+    ]
+    assert not (project / "feeds").exists()
+
+
+def test_check_exits_0_with_warnings_only_and_speaks_github_and_json(project):
+    write_seed(project / "seeds", "odd.txt", **article_fields(3, topics="AI"))
+    result = run("check", "--format", "github")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "::warning file=seeds/odd.txt,line=11,title=feedpub::topics is a single string, not a list; read as one topic",
+        "3 seeds checked: 0 errors, 1 warnings",
+    ]
+    result = run("check", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document == {
+        "seeds": 3, "errors": 0, "warnings": 1,
+        "diagnostics": [{"path": "seeds/odd.txt", "line": 11, "level": "warning",
+                         "message": "topics is a single string, not a list; read as one topic"}],
+    }

@@ -1,0 +1,118 @@
+"""Output stays whole under faults: SIGKILL mid-build, concurrent builds."""
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from feedpub import build
+from feedpub.errors import OutputError
+from feedpub.writers import LOCK_NAME, MANIFEST_NAME, output_lock
+
+from conftest import article_fields, feed_files, make_config, parse_feed, write_seed
+
+BUILD = [sys.executable, "-m", "feedpub", "build", "-q", "--base-url", "https://feeds.example.org/"]
+
+
+def write_corpus(seeds: Path, version: int, count: int = 120) -> None:
+    """Seeds with two topics each; version 2 retitles everything and moves a third
+    of the articles to new topics, so feeds are rewritten, added and removed."""
+    for n in range(count):
+        topics = [f"Topic {n}", f"Shared {n % 7}"]
+        if version == 2 and n % 3 == 0:
+            topics = [f"Moved {n}", f"Shared {n % 7}"]
+        write_seed(seeds, f"{n:04d}.txt", **article_fields(n, title=f"Article {n} v{version}", topics=topics))
+
+
+def test_sigkill_at_any_moment_leaves_every_feed_old_or_new(tmp_path):
+    project = tmp_path / "project"
+    write_corpus(project / "seeds", version=1)
+    subprocess.run(BUILD, cwd=project, check=True)
+    old = feed_files(project / "feeds")
+    # The new version, built elsewhere, is what an uninterrupted build must give.
+    reference = tmp_path / "reference"
+    write_corpus(reference / "seeds", version=2)
+    started = time.monotonic()
+    subprocess.run(BUILD, cwd=reference, check=True)
+    duration = time.monotonic() - started
+    new = feed_files(reference / "feeds")
+    write_corpus(project / "seeds", version=2)
+
+    pristine = tmp_path / "pristine"
+    shutil.copytree(project / "feeds", pristine)
+    changed = {name for name in new if new[name] != old.get(name)}
+    partial = 0
+    rng = random.Random(20261127)
+    for attempt in range(8):
+        shutil.rmtree(project / "feeds")
+        shutil.copytree(pristine, project / "feeds")
+        process = subprocess.Popen(BUILD, cwd=project)
+        time.sleep(rng.uniform(0.2, 1.0) * duration)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        present = {name: data for name, data in feed_files(project / "feeds").items() if not name.endswith(".tmp")}
+        listed = set(json.loads(present.pop(MANIFEST_NAME))["files"])
+        for name, data in present.items():
+            assert data in (old.get(name), new.get(name)), f"attempt {attempt}: {name} is neither old nor new"
+            etree.fromstring(data)  # well-formed, not truncated
+            assert name in listed, f"attempt {attempt}: {name} is on disk but in no manifest"
+        assert set(old) & set(new) <= set(present) | {MANIFEST_NAME}, "a feed that exists in both was lost"
+        done = {name for name, data in present.items() if name in changed and data == new[name]}
+        partial += 0 < len(done) < len(changed)
+    # At least one kill must have landed while feeds were being written.
+    assert partial >= 1
+    subprocess.run(BUILD, cwd=project, check=True)
+    assert feed_files(project / "feeds") == new
+    assert not [p for p in (project / "feeds").rglob("*.tmp")], "temporary files were not cleaned up"
+    parse_feed(project / "feeds" / "all.atom.xml")
+
+
+def test_a_second_build_fails_clearly_when_the_lock_is_held(tmp_path):
+    write_seed(tmp_path / "seeds", "1.txt", **article_fields(1))
+    config = make_config(tmp_path)
+    with output_lock(config.out, timeout=0):
+        with pytest.raises(OutputError, match="another feedpub build is writing to .*gave up after 0.2 s"):
+            build(config, lock_timeout=0.2)
+    assert not (config.out / "all.rss.xml").exists()
+    build(config, lock_timeout=0.2)  # released: goes through
+    assert (config.out / "all.rss.xml").exists()
+
+
+def test_a_second_build_waits_for_the_first(tmp_path):
+    write_seed(tmp_path / "seeds", "1.txt", **article_fields(1))
+    config = make_config(tmp_path)
+    release = threading.Event()
+
+    def hold() -> None:
+        with output_lock(config.out, timeout=0):
+            locked.set()
+            release.wait(5)
+
+    locked = threading.Event()
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait(5)
+    threading.Timer(0.5, release.set).start()
+    started = time.monotonic()
+    build(config, lock_timeout=10)
+    holder.join()
+    assert time.monotonic() - started >= 0.4
+    assert (config.out / "all.rss.xml").exists()
+
+
+def test_concurrent_builds_of_one_folder_both_finish_with_whole_feeds(tmp_path):
+    write_corpus(tmp_path / "seeds", version=1, count=60)
+    processes = [subprocess.Popen(BUILD, cwd=tmp_path) for _ in range(2)]
+    assert [p.wait() for p in processes] == [0, 0]
+    for path in (tmp_path / "feeds").rglob("*.xml"):
+        parse_feed(path)
+    assert (tmp_path / "feeds" / LOCK_NAME).exists()
