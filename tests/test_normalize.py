@@ -189,3 +189,13 @@ def test_images_keep_only_absolute_http_urls_and_positive_sizes():
         "not a mapping",
     ]))
     assert article.images == (Image("https://img.example/1.png", 10, None),)
+
+
+def test_lone_surrogates_and_other_xml_forbidden_characters_are_removed():
+    # libyaml refuses a "\ud800" escape outright; the pure-Python loader lets it through.
+    from feedpub.normalize import clean_text
+
+    warnings = []
+    text = clean_text("a\ud800b\x0bc\ufffed\U0001f680", "title", lambda field, message: warnings.append(message))
+    assert text == "abcd\U0001f680"
+    assert warnings == ["title holds characters XML does not allow; removed"]
