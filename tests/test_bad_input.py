@@ -7,6 +7,7 @@ every feed written parses and stays inside the output folder.
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -93,8 +94,8 @@ def test_markup_in_text_is_carried_as_text(tmp_path):
 def test_hostile_topic_names_get_safe_unique_file_names(tmp_path):
     config, report = build_with_good(tmp_path, CORPUS / "seeds" / "hostile-topics.txt")
     names = sorted(p.name for p in (config.out / "topics").iterdir())
-    assert all(name.replace(".rss.xml", "").replace(".atom.xml", "").replace("-", "").isalnum() for name in names)
-    assert len(names) == 2 * len(report.topics)
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*\.(rss\.xml|atom\.xml|json)", name) for name in names), names
+    assert len(names) == 3 * len(report.topics)
     assert "con-topic.rss.xml" in names and "etc.rss.xml" in names
     assert list(tmp_path.glob("etc*")) == [] and not Path("/etc/feedpub").exists()
 

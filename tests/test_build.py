@@ -27,16 +27,16 @@ def corpus(tmp_path):
 def test_plan_lists_which_feeds_with_which_articles_at_which_paths(corpus):
     plan = plan_build(make_config(corpus, min_quality=50, limit=2))
     by_path = {feed.path: [a.title for a in feed.articles] for feed in plan.feeds}
-    assert by_path == {
-        "all.rss.xml": ["Article 5", "Article 3"],
-        "all.atom.xml": ["Article 5", "Article 3"],
-        "topics/ai.rss.xml": ["Article 5", "Article 3"],
-        "topics/ai.atom.xml": ["Article 5", "Article 3"],
-        "topics/computer-vision.rss.xml": ["Article 1"],
-        "topics/computer-vision.atom.xml": ["Article 1"],
-        "topics/robotics.rss.xml": ["Article 3"],
-        "topics/robotics.atom.xml": ["Article 3"],
+    expected = {
+        "all": ["Article 5", "Article 3"],
+        "topics/ai": ["Article 5", "Article 3"],
+        "topics/computer-vision": ["Article 1"],
+        "topics/robotics": ["Article 3"],
     }
+    assert by_path == {
+        base + suffix: titles for base, titles in expected.items() for suffix in (".rss.xml", ".atom.xml", ".json")
+    }
+    assert plan.paths() == list(by_path) + ["feeds.opml", "index.html"]
     assert [(t.name, t.slug, t.count) for t in plan.topics] == [
         ("AI", "ai", 3), ("Computer Vision", "computer-vision", 1), ("Robotics", "robotics", 1)
     ]
@@ -56,8 +56,11 @@ def test_every_feed_parses_back_with_the_expected_entries(corpus):
         first = parsed.entries[0]
         assert first.link == first.id == "https://news.example.com/articles/5"
         assert first.author == "Example News"
-        assert [t.term for t in first.tags] == ["AI"]
         assert first.published_parsed[:6] == (2024, 1, 6, 5, 0, 0)
+    assert [(t.term, t.scheme) for t in rss.entries[0].tags] == [("AI", "https://feeds.example.org/topics/ai.rss.xml")]
+    assert [(t.term, t.label, t.scheme) for t in atom.entries[0].tags] == [
+        ("ai", "AI", "https://feeds.example.org/topics/ai.atom.xml")
+    ]
     # The excerpt is plain text: never live markup in a reader.
     assert atom.entries[0].summary_detail.type == "text/plain"
     assert atom.entries[0].summary == "Less <b>than</b> & more"
@@ -98,16 +101,16 @@ def test_an_empty_feed_is_still_valid_and_reproducible(tmp_path):
     build(config)
     assert parse_feed(config.out / "all.rss.xml").entries == []
     assert_valid_atom(config.out / "all.atom.xml")
-    assert b"1970-01-01T00:00:00+00:00" in (config.out / "all.atom.xml").read_bytes()
+    assert b"<updated>1970-01-01T00:00:00Z</updated>" in (config.out / "all.atom.xml").read_bytes()
 
 
 def test_unchanged_files_are_not_rewritten(corpus):
     config = make_config(corpus)
     first = build(config)
-    assert len(first.written) == 8 and first.manifest_changed
+    assert len(first.written) == 14 and first.manifest_changed  # 12 feeds, OPML, index.html
     stats = {p: p.stat() for p in config.out.rglob("*")}
     second = build(config)
-    assert second.written == [] and not second.changed and len(second.unchanged) == 8
+    assert second.written == [] and not second.changed and len(second.unchanged) == 14
     assert {p: (s.st_mtime_ns, s.st_ino) for p, s in stats.items()} == {
         p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in stats
     }
@@ -118,10 +121,10 @@ def test_one_changed_seed_rewrites_only_the_feeds_it_is_in(corpus):
     build(config)
     write_seed(corpus / "seeds", "3.txt", **article_fields(3, topics=["ai", "Robotics"], title="Renamed"))
     report = build(config)
-    assert sorted(report.written) == sorted([
-        "all.rss.xml", "all.atom.xml", "topics/ai.rss.xml", "topics/ai.atom.xml",
-        "topics/robotics.rss.xml", "topics/robotics.atom.xml",
-    ])
+    assert sorted(report.written) == sorted(
+        [f"{base}{suffix}" for base in ("all", "topics/ai", "topics/robotics")
+         for suffix in (".rss.xml", ".atom.xml", ".json")] + ["index.html"]  # a headline changed
+    )
 
 
 def test_feeds_of_vanished_topics_are_removed_and_nothing_else(corpus):
@@ -131,7 +134,7 @@ def test_feeds_of_vanished_topics_are_removed_and_nothing_else(corpus):
     (config.out / "README.txt").write_text("mine too")
     (corpus / "seeds" / "3.txt").unlink()  # the only Robotics article
     report = build(config)
-    assert report.removed == ["topics/robotics.atom.xml", "topics/robotics.rss.xml"]
+    assert report.removed == ["topics/robotics.atom.xml", "topics/robotics.json", "topics/robotics.rss.xml"]
     assert not (config.out / "topics" / "robotics.rss.xml").exists()
     assert (config.out / "topics" / "keep-me.xml").read_text() == "mine"
     assert (config.out / "README.txt").read_text() == "mine too"
@@ -151,7 +154,7 @@ def test_a_tampered_manifest_cannot_delete_outside_the_output(corpus):
 def test_check_writes_nothing_and_reports_what_would_change(corpus):
     config = make_config(corpus)
     report = build(config, check=True)
-    assert report.changed and len(report.written) == 8 and not config.out.exists()
+    assert report.changed and len(report.written) == 14 and not config.out.exists()
     build(config)
     assert not build(config, check=True).changed
     write_seed(corpus / "seeds", "6.txt", **article_fields(6, topics=["New Topic"]))

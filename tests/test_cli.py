@@ -33,11 +33,12 @@ def test_build_prints_one_summary_line_and_the_deployment_warning(project):
     assert result.exit_code == 0
     assert result.stdout == (
         "2 seeds read: 1 published, 1 unpublished, 0 below min quality, 0 outside selected topics, "
-        "0 duplicate, 0 invalid; 4 feeds for 1 topics: 4 written, 0 unchanged, 0 removed\n"
+        "0 duplicate, 0 invalid; 6 feeds for 1 topics; files: 8 written, 0 unchanged, 0 removed\n"
     )
     assert result.stderr == WARNING
-    assert sorted(p.relative_to(project).as_posix() for p in (project / "feeds").rglob("*.xml")) == [
-        "feeds/all.atom.xml", "feeds/all.rss.xml", "feeds/topics/ai.atom.xml", "feeds/topics/ai.rss.xml",
+    assert sorted(p.relative_to(project).as_posix() for p in (project / "feeds").rglob("[!.]*.*")) == [
+        "feeds/all.atom.xml", "feeds/all.json", "feeds/all.rss.xml", "feeds/feeds.opml", "feeds/index.html",
+        "feeds/topics/ai.atom.xml", "feeds/topics/ai.json", "feeds/topics/ai.rss.xml",
     ]
 
 
@@ -71,7 +72,7 @@ def test_check_exits_1_listing_stale_feeds_then_0_when_current(project):
     assert run("build", "-q").exit_code == 0
     result = run("build", "--check")
     assert result.exit_code == 0
-    assert "0 would change, 4 unchanged, 0 would be removed" in result.stdout
+    assert "files: 0 would change, 8 unchanged, 0 would be removed" in result.stdout
 
 
 def test_verbose_lists_files_and_flags_override_config(project):
@@ -108,7 +109,8 @@ def test_usage_errors_exit_2(project):
 
 
 def test_topics_lists_count_slug_name_and_paths(project):
-    result = run("topics", "--include-unpublished", "--base-url", "https://f.example/")
+    result = run("topics", "--include-unpublished", "--base-url", "https://f.example/", "--feed-format", "rss",
+                 "--feed-format", "atom")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "articles  slug                            topic  (feeds)",

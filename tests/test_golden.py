@@ -43,10 +43,10 @@ def test_mixed_topics_golden_says_what_the_case_is_about():
     """Reads the goldens back: the case's point must be visible in them, not just stable."""
     out = FIXTURES / "mixed-topics" / "expected"
     assert sorted(p.name for p in (out / "topics").iterdir()) == sorted(
-        f"{slug}.{fmt}.xml"
+        f"{slug}{suffix}"
         # C# and C++ both slug to "c": the smaller key keeps it. 人工知能 has no ASCII.
         for slug in ("ai", "c", fallback_slug("c++", "c"), "cafe-societe", fallback_slug("人工知能"))
-        for fmt in ("rss", "atom")
+        for suffix in (".rss.xml", ".atom.xml", ".json")
     )
     ai = parse_feed(out / "topics" / "ai.atom.xml")
     assert ai.feed.title == "Mixed: AI"

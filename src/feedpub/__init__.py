@@ -7,12 +7,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .build import BuildReport, Plan, PlannedFeed, Topic, build, plan_build
+from .build import BuildReport, build
+from .plan import Plan, PlannedFeed, Topic, plan_build
 from .collect import Collection, collect, load_seed
 from .config import Config, DEFAULT_CONFIG, apply_overrides, load_config
 from .errors import ConfigError, FeedpubError, OutputError, SeedError, SeedWarning
 from .model import Article, Image, Provider, Related
-from .render import FeedMeta, render_feed
+from .render import FeedMeta, TopicRef, render_feed
 
 __all__ = [
     "Article",
@@ -32,6 +33,7 @@ __all__ = [
     "SeedError",
     "SeedWarning",
     "Topic",
+    "TopicRef",
     "apply_overrides",
     "build",
     "collect",

@@ -14,7 +14,10 @@ from typing import Any, Callable, Iterator
 import click
 
 from . import __version__
-from .build import BuildReport, build, plan_build
+from .build import BuildReport, build
+from .plan import plan_build
+from .render import FEED_FORMATS
+from .serve import make_server
 from .checks import FORMATS as CHECK_FORMATS, check_seeds, format_report
 from .config import Config, apply_overrides, load_config, deployment_warnings
 from .errors import ConfigError, FeedpubError, OutputError
@@ -70,6 +73,17 @@ _OPTIONS = {
     "author": click.option("--author", help="Publisher named as the feeds' author  [default: title]"),
     "timezone": click.option("--timezone", metavar="ZONE",
                              help="Time zone of seed times without an offset  [default: UTC]"),
+    "formats": click.option("--feed-format", "formats", multiple=True, type=click.Choice(FEED_FORMATS),
+                            help="Feed format to write; repeatable  [default: rss, atom, json]"),
+    "ttl": click.option("--ttl", type=click.IntRange(0), metavar="MINUTES",
+                        help="RSS ttl: minutes readers may cache a feed, 0 for none"),
+    "hub": click.option("--hub", metavar="URL", help="WebSub hub the feeds announce"),
+    "icon": click.option("--icon", metavar="URL", help="Small square feed icon (Atom icon, JSON favicon)"),
+    "logo": click.option("--logo", metavar="URL", help="Feed logo image (RSS image, Atom logo, JSON icon)"),
+    "archive": click.option("--archive/--no-archive", default=None,
+                            help="Also write RFC 5005 archive pages of older items"),
+    "index_page": click.option("--index-page/--no-index-page", default=None,
+                               help="Write index.html listing every feed  [default: on]"),
 }
 # What reading seeds depends on; `check` takes only these.
 _READING_OPTIONS = ("seeds", "config_file", "patterns", "timezone")
@@ -88,7 +102,7 @@ def config_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., 
 
 def _resolve_config(config_file: Path | None, seeds: Path | None, **overrides: Any) -> Config:
     config = load_config(config_file)
-    for key in ("patterns", "topics", "exclude_topics"):
+    for key in ("patterns", "topics", "exclude_topics", "formats"):
         if key in overrides:
             overrides[key] = overrides[key] or None  # an empty multiple option means "not given"
     return apply_overrides(config, seeds=seeds, **overrides)
@@ -171,7 +185,7 @@ def topics_command(config_file: Path | None, seeds: Path | None, **overrides: An
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{'articles':>8}  {'slug':<30}  topic  (feeds)")
     for topic in plan.topics:
-        paths = ", ".join(str(config.out / path) for path in topic.paths())
+        paths = ", ".join(str(config.out / path) for path in plan.topic_paths(topic))
         click.echo(f"{topic.count:>8}  {topic.slug:<30}  {topic.name}  ({paths})")
 
 
@@ -199,6 +213,38 @@ def check_command(format_: str, config_file: Path | None, seeds: Path | None, **
         sys.exit(1)
 
 
+@cli.command("serve")
+@click.option("--out", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Folder to serve  [default: the configured output folder]")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read settings from this file instead of ./feedpub.toml")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 to listen on")
+def serve_command(out: Path | None, config_file: Path | None, port: int) -> None:
+    """Serve the output folder on localhost to preview feeds in a real reader.
+
+    Feeds get their media types (application/rss+xml, application/atom+xml,
+    application/feed+json), ETag and Last-Modified. Stop with Ctrl-C.
+
+    \b
+    Example:
+        feedpub build --base-url http://localhost:8000/ && feedpub serve
+    """
+    with _handle_errors():
+        folder = out or load_config(config_file).out
+        if not folder.is_dir():
+            raise ConfigError(f"nothing to serve: {folder} does not exist; run 'feedpub build' first")
+        server = make_server(folder, port)
+    host, bound = server.server_address[:2]
+    click.echo(f"Serving {folder} at http://{host}:{bound}/ (Ctrl-C to stop)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def summary_line(report: BuildReport) -> str:
     """One line: seeds read and what became of them, then feeds and files."""
     counts = report.counts
@@ -212,7 +258,7 @@ def summary_line(report: BuildReport) -> str:
     changed = "would change" if report.check else "written"
     removed = "would be removed" if report.check else "removed"
     return (
-        f"{seeds}; {report.feeds} feeds for {len(report.topics)} topics: "
+        f"{seeds}; {report.feeds} feeds for {len(report.topics)} topics; files: "
         f"{len(report.written)} {changed}, {len(report.unchanged)} unchanged, {len(report.removed)} {removed}"
     )
 

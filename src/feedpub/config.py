@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .render import FEED_FORMATS
+
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,7 +39,10 @@ class Config:
     ``self`` links and Atom ids are made from it, so it must not change once
     people subscribe. ``site_url`` is the human-facing site (channel link).
     ``limit`` is the number of items per feed (0 = no limit). ``timezone``
-    is applied to seed times written without an offset.
+    is applied to seed times written without an offset. ``formats`` are the
+    feed formats written (rss, atom, json); ``ttl`` is the RSS cache hint in
+    minutes (0: none); ``hub`` a WebSub hub; ``icon``/``logo`` image URLs;
+    ``archive`` adds RFC 5005 archive pages; ``index_page`` writes index.html.
     """
 
     seeds: Path = Path("seeds")
@@ -55,6 +60,13 @@ class Config:
     topics: tuple[str, ...] = ()
     exclude_topics: tuple[str, ...] = ()
     timezone: str = "UTC"
+    formats: tuple[str, ...] = ("rss", "atom", "json")
+    ttl: int = 0
+    hub: str = ""
+    icon: str = ""
+    logo: str = ""
+    archive: bool = False
+    index_page: bool = True
 
     @property
     def feeds_url(self) -> str:
@@ -94,6 +106,13 @@ _KEY_TYPES: dict[str, type | tuple[type, ...]] = {
     "topics": list,
     "exclude_topics": list,
     "timezone": str,
+    "formats": list,
+    "ttl": int,
+    "hub": str,
+    "icon": str,
+    "logo": str,
+    "archive": bool,
+    "index_page": bool,
 }
 assert set(_KEY_TYPES) == {f.name for f in fields(Config)}
 
@@ -139,7 +158,7 @@ def apply_overrides(config: Config, **overrides: Any) -> Config:
     unknown = set(given) - set(_KEY_TYPES)
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    for key in ("patterns", "topics", "exclude_topics"):
+    for key in ("patterns", "topics", "exclude_topics", "formats"):
         if key in given:
             given[key] = tuple(given[key])
     for key in ("seeds", "out"):
@@ -158,6 +177,16 @@ def validate(config: Config) -> Config:
         raise ConfigError("title must not be empty: feeds require one")
     if not config.description.strip():
         raise ConfigError("description must not be empty: RSS requires one")
+    if config.ttl < 0:
+        raise ConfigError(f"ttl must be 0 (none) or a number of minutes, not {config.ttl}")
+    unknown = [fmt for fmt in config.formats if fmt not in FEED_FORMATS]
+    if unknown or not config.formats or len(set(config.formats)) != len(config.formats):
+        raise ConfigError(
+            f"formats must be a non-empty list of distinct values from {', '.join(FEED_FORMATS)}, "
+            f"not {list(config.formats)}"
+        )
+    if config.archive and not config.limit:
+        raise ConfigError("archive needs a limit above 0: it is the number of items per archive page")
     if not config.patterns:
         raise ConfigError("patterns must name at least one file pattern, e.g. '*.txt'")
     try:
@@ -167,7 +196,7 @@ def validate(config: Config) -> Config:
             f"unknown timezone {config.timezone!r}: use an IANA name such as 'UTC' or 'Europe/Berlin'"
         ) from None
     urls = {}
-    for key in ("base_url", "site_url"):
+    for key in ("base_url", "site_url", "hub", "icon", "logo"):
         value = getattr(config, key).strip()
         if value:
             parts = urlsplit(value)

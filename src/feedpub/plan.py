@@ -1,0 +1,230 @@
+"""Work out every file a build writes, before anything is written.
+
+Output layout (subscribers depend on it; see README "URL layout")::
+
+    all.rss.xml  all.atom.xml  all.json           every article that passes the filters
+    topics/<slug>.rss.xml|.atom.xml|.json         one set per topic
+    archive/all/<n>.rss.xml|.atom.xml             RFC 5005 archive pages (opt-in)
+    archive/topics/<slug>/<n>.rss.xml|.atom.xml
+    feeds.opml                                    subscription list of every feed
+    index.html                                    a page listing them all
+    .feedpub-manifest.json                        what feedpub wrote, for clean-up
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from .collect import Collection, Progress, collect
+from .config import Config
+from .errors import ConfigError
+from .filters import FilterCounts, apply_filters
+from .model import Article
+from .opml import OPML_PATH, Subscription, render_opml
+from .render import ArchiveLinks, FeedMeta, TopicRef, render_feed
+from .site_index import HEADLINES, INDEX_PATH, IndexEntry, render_index
+from .topics import assign_slugs, display_names, topic_key
+
+# The file name of a feed is its base plus the format's suffix.
+SUFFIXES = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
+OVERALL_BASE = "all"
+TOPIC_BASE = "topics/{slug}"
+ARCHIVE_BASE = "archive/{feed}/{page}"
+# RFC 5005 defines archives for Atom (and RSS through atom:link); JSON Feed has none.
+ARCHIVE_FORMATS = ("rss", "atom")
+
+
+def feed_path(base: str, fmt: str) -> str:
+    return base + SUFFIXES[fmt]
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A topic that gets feeds: its key, display name, slug and article count."""
+
+    key: str
+    name: str
+    slug: str
+    count: int
+
+    @property
+    def base(self) -> str:
+        return TOPIC_BASE.format(slug=self.slug)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFeed:
+    """One feed document to write: where, in which format, with which items."""
+
+    path: str
+    fmt: str
+    meta: FeedMeta
+    articles: tuple[Article, ...]
+    topic: Topic | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    """Everything a build will write, worked out before anything is written."""
+
+    config: Config
+    collection: Collection
+    counts: FilterCounts
+    articles: list[Article]
+    topics: list[Topic]
+    members: dict[str, list[Article]]
+    feeds: list[PlannedFeed]
+    refs: dict[str, TopicRef]
+
+    def outputs(self) -> Iterable[tuple[str, Callable[[], bytes]]]:
+        """Every file as (path, render), feeds first; rendering is deferred so
+        only one document is in memory at a time."""
+        for feed in self.feeds:
+            yield feed.path, lambda feed=feed: render_feed(feed.articles, feed.meta, feed.fmt, self.refs)
+        yield OPML_PATH, self._opml
+        if self.config.index_page:
+            yield INDEX_PATH, self._index
+
+    def paths(self) -> list[str]:
+        return [path for path, _ in self.outputs()]
+
+    def topic_paths(self, topic: Topic) -> list[str]:
+        return [feed_path(topic.base, fmt) for fmt in self.config.formats]
+
+    def _opml(self) -> bytes:
+        config = self.config
+        preferred = config.formats[0]
+
+        def subscription(title: str, base: str) -> Subscription:
+            return Subscription(title, config.feeds_url + feed_path(base, preferred), config.home_url)
+
+        return render_opml(
+            config.title,
+            config.publisher,
+            subscription(config.title, OVERALL_BASE),
+            [subscription(_topic_title(config, topic), topic.base) for topic in self.topics],
+        )
+
+    def _index(self) -> bytes:
+        config = self.config
+
+        def entry(name: str, base: str, articles: Sequence[Article]) -> IndexEntry:
+            paths = {fmt: feed_path(base, fmt) for fmt in config.formats}
+            return IndexEntry(name, len(articles), paths, tuple(articles[:HEADLINES]))
+
+        return render_index(
+            config.title,
+            config.description,
+            entry("All articles", OVERALL_BASE, self.articles),
+            [entry(topic.name, topic.base, self.members[topic.key]) for topic in self.topics],
+            OPML_PATH,
+        )
+
+
+def plan_build(config: Config, progress: Progress | None = None) -> Plan:
+    """Collect, filter and group the seeds of ``config`` into the files to write."""
+    if not config.seeds.is_dir():
+        raise ConfigError(f"seeds folder not found: {config.seeds}")
+    collection = collect(config.seeds, config.patterns, config.tzinfo, progress)
+    counts = FilterCounts()
+    articles = list(apply_filters(collection.articles, config, counts))
+    topics, members, refs = group_by_topic(articles, config)
+    feeds = list(_feeds(config, OVERALL_BASE, "all", articles, None))
+    for topic in topics:
+        feeds.extend(_feeds(config, topic.base, f"topics/{topic.slug}", members[topic.key], topic))
+    plan = Plan(config, collection, counts, articles, topics, members, feeds, refs)
+    paths = plan.paths()
+    assert len(paths) == len(set(paths)), "two files planned at one path"
+    return plan
+
+
+def group_by_topic(
+    articles: Iterable[Article], config: Config
+) -> tuple[list[Topic], dict[str, list[Article]], dict[str, TopicRef]]:
+    """Group filtered, sorted articles by topic key.
+
+    Only topics of articles that passed the filters exist, so nothing of an
+    unpublished article, not even a topic name, reaches the output. With
+    ``config.topics`` set, only those topics get feeds. Topics come back sorted
+    by slug; each member list keeps the input order. The references cover
+    every topic the articles carry, with feed URLs for those that have feeds.
+    """
+    selected = {topic_key(name) for name in config.topics}
+    members: dict[str, list[Article]] = {}
+    spellings: list[tuple[str, str]] = []
+    for article in articles:
+        for name in article.topics:
+            key = topic_key(name)
+            spellings.append((key, name))
+            if not selected or key in selected:
+                members.setdefault(key, []).append(article)
+    names = display_names(spellings)
+    slugs = assign_slugs(names)
+    topics = sorted(
+        (Topic(key, names[key], slugs[key], len(items)) for key, items in members.items()),
+        key=lambda topic: topic.slug,
+    )
+    refs = {key: TopicRef(names[key], slugs[key]) for key in names}
+    for topic in topics:
+        urls = {fmt: config.feeds_url + feed_path(topic.base, fmt) for fmt in config.formats}
+        refs[topic.key] = TopicRef(topic.name, topic.slug, urls)
+    return topics, members, refs
+
+
+def _feeds(config: Config, base: str, archive_name: str, articles: list[Article], topic: Topic | None):
+    """The current feed in each format, and its archive pages when archiving."""
+    limit = config.limit
+    current = tuple(articles[:limit] if limit else articles)
+    title = _topic_title(config, topic) if topic else config.title
+    description = config.description if topic is None else f"{config.description} about {topic.name}"
+    pages = _archive_pages(articles, limit) if config.archive else []
+    for fmt in config.formats:
+        archived = fmt in ARCHIVE_FORMATS and pages
+        page_url = lambda page: config.feeds_url + feed_path(  # noqa: E731
+            ARCHIVE_BASE.format(feed=archive_name, page=page), fmt
+        )
+        links = ArchiveLinks(prev=page_url(len(pages))) if archived else ArchiveLinks()
+        path = feed_path(base, fmt)
+        yield PlannedFeed(path, fmt, _meta(config, title, description, path, links), current, topic)
+        if not archived:
+            continue
+        for number, items in enumerate(pages, 1):
+            links = ArchiveLinks(
+                is_archive=True,
+                current=config.feeds_url + path,
+                prev=page_url(number - 1) if number > 1 else "",
+            )
+            page_path = feed_path(ARCHIVE_BASE.format(feed=archive_name, page=number), fmt)
+            page_title = f"{title} (archive {number})"
+            yield PlannedFeed(page_path, fmt, _meta(config, page_title, description, page_path, links), items, topic)
+
+
+def _archive_pages(articles: list[Article], size: int) -> list[tuple[Article, ...]]:
+    """Full pages of ``size`` items, counted from the oldest article, each newest
+    first. Only full pages exist, so a page never changes once written (unless
+    one of its own articles does); the newest, partial remainder is in the
+    current feed."""
+    oldest_first = articles[::-1]
+    full = len(oldest_first) // size
+    return [tuple(oldest_first[i * size:(i + 1) * size][::-1]) for i in range(full)]
+
+
+def _topic_title(config: Config, topic: Topic) -> str:
+    return f"{config.title}: {topic.name}"
+
+
+def _meta(config: Config, title: str, description: str, path: str, archive: ArchiveLinks) -> FeedMeta:
+    return FeedMeta(
+        title=title,
+        description=description,
+        home_url=config.home_url,
+        self_url=config.feeds_url + path,
+        language=config.language,
+        publisher=config.publisher,
+        ttl=config.ttl,
+        hub=config.hub,
+        icon=config.icon,
+        logo=config.logo,
+        archive=archive,
+    )

@@ -1,0 +1,91 @@
+"""RSS 2.0 with feedgen, following the RSS Advisory Board's best practices.
+
+https://www.rssboard.org/rss-specification and
+https://www.rssboard.org/rss-profile. What feedgen does not do on its own is
+fixed in the element tree it builds, before serializing:
+
+- dates are RFC 822 with four-digit years in ``GMT`` (feedgen writes ``+0000``);
+- channel ``lastBuildDate``/``pubDate`` come from the newest item, not the clock;
+- ``atom:link`` elements besides ``rel="self"`` (WebSub hub, RFC 5005 archive
+  links), which feedgen leaves out of RSS.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Mapping, Sequence
+
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from .model import Article
+from .render import GENERATOR, MEDIA_TYPES, FeedMeta, TopicRef, newest_update
+from .topics import topic_key
+from .xmlext import ATOM_NS, insert_after, register_archive_extension, set_media
+
+RSS_DOCS = "https://www.rssboard.org/rss-specification"
+
+
+def render_rss(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+    generator = FeedGenerator()
+    generator.load_extension("dc", atom=False, rss=True)
+    generator.load_extension("media", atom=False, rss=True)
+    register_archive_extension(generator, meta.archive.is_archive)
+    generator.title(meta.title)
+    generator.description(meta.description)
+    generator.language(meta.language)
+    generator.generator(GENERATOR)
+    generator.docs(RSS_DOCS)
+    generator.link(href=meta.self_url, rel="self", type=MEDIA_TYPES["rss"])
+    # feedgen takes the channel <link> from the last link added: the site.
+    generator.link(href=meta.home_url, rel="alternate", type="text/html")
+    generator.lastBuildDate(newest_update(articles))
+    if articles:
+        generator.pubDate(max(a.published_at for a in articles))
+    if meta.ttl:
+        generator.ttl(meta.ttl)
+    if meta.logo:
+        generator.image(url=meta.logo, title=meta.title, link=meta.home_url)
+    for article in articles:
+        entry = generator.add_entry(order="append")
+        entry.title(article.title)
+        entry.link(href=article.link)
+        # The canonical article URL is the identity: stable across rebuilds and renames.
+        entry.guid(article.id, permalink=True)
+        if article.summary:
+            # <description> is HTML: a plain-text excerpt must be escaped to stay text.
+            entry.description(html.escape(article.summary, quote=False))
+        entry.pubDate(article.published_at)
+        for name in article.topics:
+            ref = topics.get(topic_key(name))
+            category = {"term": ref.name if ref else name}
+            if ref and ref.urls.get("rss"):
+                category["scheme"] = ref.urls["rss"]  # written as <category domain="…">
+            entry.category(category)
+        if article.provider:
+            # RSS <author> must be an e-mail address; Dublin Core names the publisher.
+            entry.dc.dc_creator(article.provider.name)
+        set_media(entry, article)
+    channel_root, document = generator._create_rss()
+    channel = channel_root.find("channel")
+    _fix_dates(channel)
+    _add_atom_links(channel, meta)
+    return etree.tostring(document, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+
+
+def _fix_dates(channel: etree._Element) -> None:
+    # feedgen formats as '%a, %d %b %Y %H:%M:%S %z'; every time here is UTC, and
+    # the RSS profile prefers the GMT zone name.
+    for element in channel.iter("pubDate", "lastBuildDate"):
+        if element.text and element.text.endswith(" +0000"):
+            element.text = element.text[: -len("+0000")] + "GMT"
+
+
+def _add_atom_links(channel: etree._Element, meta: FeedMeta) -> None:
+    links = [("hub", meta.hub), ("current", meta.archive.current), ("prev-archive", meta.archive.prev)]
+    anchor = channel.find(f"{{{ATOM_NS}}}link")
+    for rel, href in links:
+        if href:
+            anchor = insert_after(anchor, f"{{{ATOM_NS}}}link", href=href, rel=rel)
+            if rel != "hub":
+                anchor.set("type", MEDIA_TYPES["rss"])

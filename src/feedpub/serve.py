@@ -1,0 +1,89 @@
+"""`feedpub serve`: preview the output folder over HTTP on this machine.
+
+Serves files with the media types feed readers expect, and with ``ETag`` and
+``Last-Modified`` so a reader's conditional requests get ``304 Not Modified``.
+Hidden files (the manifest, the lock) are not served. Not for production: a
+static web server or CDN does that job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import os
+from email.utils import formatdate, parsedate_to_datetime
+from functools import partial
+from pathlib import Path
+
+CONTENT_TYPES = {
+    ".rss.xml": "application/rss+xml; charset=utf-8",
+    ".atom.xml": "application/atom+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+}
+
+
+def content_type(name: str) -> str:
+    for suffix, media_type in CONTENT_TYPES.items():
+        if name.endswith(suffix):
+            return media_type
+    return "application/octet-stream"
+
+
+class FeedRequestHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files from one folder, with feed media types and validators."""
+
+    server_version = "feedpub"
+
+    def send_head(self):  # type: ignore[override]
+        path = Path(self.translate_path(self.path))  # normalized: never above the root
+        if path.is_dir():
+            path = path / "index.html"
+        relative = path.relative_to(self.directory)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            self.send_error(404, "Not found")
+            return None
+        data = path.read_bytes()
+        stat = path.stat()
+        etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+        modified = formatdate(int(stat.st_mtime), usegmt=True)
+        if self._not_modified(etag, int(stat.st_mtime)):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", modified)
+            self.end_headers()
+            return None
+        self.send_response(200)
+        self.send_header("Content-Type", content_type(path.name))
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified", modified)
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        return io.BytesIO(data)
+
+    def _not_modified(self, etag: str, mtime: int) -> bool:
+        # RFC 9110 13.1.2/13.1.3: If-None-Match wins over If-Modified-Since.
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+        if_modified_since = self.headers.get("If-Modified-Since")
+        if if_modified_since:
+            try:
+                return mtime <= parsedate_to_datetime(if_modified_since).timestamp()
+            except (TypeError, ValueError, OverflowError):
+                return False
+        return False
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        if os.environ.get("FEEDPUB_SERVE_QUIET") != "1":
+            super().log_message(format, *args)
+
+
+def make_server(folder: Path, port: int = 8000, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
+    """An HTTP server for ``folder`` on ``host:port`` (port 0: any free port)."""
+    handler = partial(FeedRequestHandler, directory=str(folder.resolve()))
+    return http.server.ThreadingHTTPServer((host, port), handler)
