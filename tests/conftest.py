@@ -62,7 +62,7 @@ def write_seed(folder: Path, name: str, text: str | bytes | None = None, **field
 def make_config(tmp_path: Path, **overrides: Any) -> Config:
     """A config reading ``tmp_path/seeds`` and writing ``tmp_path/feeds``."""
     base = apply_overrides(DEFAULT_CONFIG, seeds=tmp_path / "seeds", out=tmp_path / "feeds",
-                           base_url="https://feeds.example.org/")
+                           base_url="https://feeds.example.org/", cache_dir=tmp_path / ".feedpub-cache")
     return apply_overrides(base, **overrides)
 
 

@@ -26,7 +26,7 @@ def corpus(tmp_path):
 
 def test_plan_lists_which_feeds_with_which_articles_at_which_paths(corpus):
     plan = plan_build(make_config(corpus, min_quality=50, limit=2))
-    by_path = {feed.path: [a.title for a in feed.articles] for feed in plan.feeds}
+    by_path = {feed.path: [a.title for a in plan.articles_of(feed)] for feed in plan.feeds}
     expected = {
         "all": ["Article 5", "Article 3"],
         "topics/ai": ["Article 5", "Article 3"],
@@ -189,7 +189,7 @@ BUILD_SCRIPT = """
 import sys
 from pathlib import Path
 from feedpub import build, apply_overrides, DEFAULT_CONFIG
-config = apply_overrides(DEFAULT_CONFIG, seeds=Path(sys.argv[1]), out=Path(sys.argv[2]),
+config = apply_overrides(DEFAULT_CONFIG, seeds=Path(sys.argv[1]), out=Path(sys.argv[2]), cache=False,
                          base_url="https://feeds.example.org/")
 build(config)
 """

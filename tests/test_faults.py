@@ -7,7 +7,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -79,37 +78,83 @@ def test_sigkill_at_any_moment_leaves_every_feed_old_or_new(tmp_path):
     parse_feed(project / "feeds" / "all.atom.xml")
 
 
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from feedpub.writers import output_lock
+with output_lock(Path(sys.argv[1]), timeout=0):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_lock(out: Path, seconds: float) -> subprocess.Popen:
+    """Another process (locks belong to processes) holding the output lock."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out), str(seconds)], stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
 def test_a_second_build_fails_clearly_when_the_lock_is_held(tmp_path):
     write_seed(tmp_path / "seeds", "1.txt", **article_fields(1))
     config = make_config(tmp_path)
-    with output_lock(config.out, timeout=0):
+    holder = hold_lock(config.out, 30)
+    try:
         with pytest.raises(OutputError, match="another feedpub build is writing to .*gave up after 0.2 s"):
             build(config, lock_timeout=0.2)
-    assert not (config.out / "all.rss.xml").exists()
-    build(config, lock_timeout=0.2)  # released: goes through
+        assert not (config.out / "all.rss.xml").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    build(config, lock_timeout=5)  # released with its process: goes through
     assert (config.out / "all.rss.xml").exists()
 
 
 def test_a_second_build_waits_for_the_first(tmp_path):
     write_seed(tmp_path / "seeds", "1.txt", **article_fields(1))
     config = make_config(tmp_path)
-    release = threading.Event()
-
-    def hold() -> None:
-        with output_lock(config.out, timeout=0):
-            locked.set()
-            release.wait(5)
-
-    locked = threading.Event()
-    holder = threading.Thread(target=hold)
-    holder.start()
-    locked.wait(5)
-    threading.Timer(0.5, release.set).start()
+    holder = hold_lock(config.out, 1.0)
     started = time.monotonic()
-    build(config, lock_timeout=10)
-    holder.join()
-    assert time.monotonic() - started >= 0.4
+    build(config, lock_timeout=30)
+    holder.wait()
+    assert time.monotonic() - started >= 0.5
     assert (config.out / "all.rss.xml").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_workers_die_with_a_killed_build_and_hold_no_lock(tmp_path):
+    write_corpus(tmp_path / "seeds", version=1, count=600)
+    process = subprocess.Popen(BUILD + ["--jobs", "2", "--no-cache"], cwd=tmp_path)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _children_of(process.pid):
+        time.sleep(0.1)
+    assert _children_of(process.pid) == []
+    subprocess.run(BUILD + ["--jobs", "2"], cwd=tmp_path, check=True, timeout=120)
+
+
+def _children_of(pid: int) -> list[str]:
+    """Processes whose command line mentions this test's build, still alive."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                status = (entry / "status").read_text()
+            except OSError:
+                continue
+            if f"PPid:\t{pid}\n" in status or ("PPid:\t1\n" in status and _is_worker_of(entry, pid)):
+                found.append(entry.name)
+    return found
+
+
+def _is_worker_of(entry: Path, pid: int) -> bool:
+    try:
+        return b"feedpub" in (entry / "cmdline").read_bytes() and int(entry.name) > pid
+    except OSError:
+        return False
 
 
 def test_concurrent_builds_of_one_folder_both_finish_with_whole_feeds(tmp_path):

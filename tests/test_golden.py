@@ -19,7 +19,7 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "seeds").is_dir() and 
 @pytest.mark.parametrize("case", CASES)
 def test_build_matches_golden_files(case, tmp_path, request):
     folder = FIXTURES / case
-    config = apply_overrides(load_config(folder / "feedpub.toml"), out=tmp_path / "out")
+    config = apply_overrides(load_config(folder / "feedpub.toml"), out=tmp_path / "out", cache_dir=tmp_path / "cache")
     build(config)
     actual = feed_files(tmp_path / "out")
     expected_dir = folder / "expected"

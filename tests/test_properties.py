@@ -81,7 +81,7 @@ def test_random_seed_sets_build_into_valid_feeds_holding_every_valid_article(see
         for n, (fields, _) in enumerate(seeds):
             text = "---\n" + yaml.safe_dump(fields, allow_unicode=True) + "---\n"
             (root / "seeds" / f"{n}.txt").write_text(text, encoding="utf-8")
-        config = apply_overrides(DEFAULT_CONFIG, seeds=root / "seeds", out=root / "feeds", limit=LIMIT,
+        config = apply_overrides(DEFAULT_CONFIG, seeds=root / "seeds", out=root / "feeds", limit=LIMIT, cache=False,
                                  base_url="https://feeds.example.org/")
         report = build(config)
         public = [fields for fields, ok in seeds if ok]
@@ -120,7 +120,7 @@ def test_any_title_and_summary_survive_build_and_feedparser(title, summary):
                   "publishedDateTime": datetime(2024, 1, 1, tzinfo=timezone.utc), "published": True}
         (root / "seeds" / "a.txt").write_text("---\n" + yaml.safe_dump(fields, allow_unicode=True) + "---\n",
                                               encoding="utf-8")
-        build(apply_overrides(DEFAULT_CONFIG, seeds=root / "seeds", out=root / "feeds"))
+        build(apply_overrides(DEFAULT_CONFIG, seeds=root / "seeds", out=root / "feeds", cache=False))
         expected_title, expected_summary = " ".join(title.split()), " ".join(summary.split())
         atom = root / "feeds" / "all.atom.xml"
         entry = etree.parse(str(atom)).find(f"{ATOM}entry")

@@ -8,12 +8,24 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .build import BuildReport, build
-from .plan import Plan, PlannedFeed, Topic, plan_build
-from .collect import Collection, collect, load_seed
-from .config import Config, DEFAULT_CONFIG, apply_overrides, load_config
+from .config import DEFAULT_CONFIG, Config, apply_overrides, load_config
 from .errors import ConfigError, FeedpubError, OutputError, SeedError, SeedWarning
-from .model import Article, Image, Provider, Related
+from .model import Article, Image, Listing, Provider, Related
+from .plan import Plan, PlannedFeed, Topic, plan_build
 from .render import FeedMeta, TopicRef, render_feed
+
+# The full-article collector (used by `feedpub check`) loads on first use, so a
+# build with nothing to parse never imports the YAML libraries.
+_LAZY = {"Collection": "collect", "collect": "collect", "load_seed": "collect"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'feedpub' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+
 
 __all__ = [
     "Article",
@@ -25,6 +37,7 @@ __all__ = [
     "FeedMeta",
     "FeedpubError",
     "Image",
+    "Listing",
     "OutputError",
     "Plan",
     "PlannedFeed",

@@ -7,10 +7,12 @@ what to show.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .collect import Progress
+from .cache import Cache
+from .catalog import Progress
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning
 from .filters import FilterCounts
@@ -31,6 +33,8 @@ class BuildReport:
     """What a build found and did. Paths are relative to the output folder.
 
     In check mode ``written`` and ``removed`` list what *would* change.
+    ``parsed`` counts seeds the cache could not answer for; ``rendered`` the
+    files whose fingerprint changed (the others were not rendered at all).
     """
 
     read: int = 0
@@ -46,6 +50,8 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     manifest_changed: bool = False
+    parsed: int = 0
+    rendered: int = 0
     check: bool = False
     aborted: bool = False
 
@@ -70,33 +76,47 @@ def build(
     build). Raises OutputError when the output folder is unsafe to write.
     """
     check_output_folder(config)
-    plan = plan_build(config, progress)
-    report = BuildReport(
-        read=plan.collection.read,
-        invalid=len(plan.collection.errors),
-        duplicates=plan.collection.duplicates,
-        counts=plan.counts,
-        feeds=len(plan.feeds),
-        topics=plan.topics,
-        errors=plan.collection.errors,
-        warnings=plan.collection.warnings,
-        config_warnings=deployment_warnings(config),
-        check=check,
-    )
-    if strict and report.errors:
-        report.aborted = True
+    cache = open_cache(config)
+    try:
+        plan = plan_build(config, progress, cache, config.processes)
+        report = BuildReport(
+            read=plan.catalog.read,
+            invalid=len(plan.catalog.errors),
+            duplicates=plan.catalog.duplicates,
+            parsed=plan.catalog.parsed,
+            counts=plan.counts,
+            feeds=len(plan.feeds),
+            topics=plan.topics,
+            errors=plan.catalog.errors,
+            warnings=plan.catalog.warnings,
+            config_warnings=deployment_warnings(config),
+            check=check,
+        )
+        if strict and report.errors:
+            report.aborted = True
+            return report
+        if check:
+            _write_outputs(config, plan, report, cache, check=True)
+        else:
+            with output_lock(config.out, lock_timeout):
+                for folder in sorted({(config.out / path).parent for path in plan.paths()}):
+                    remove_stale_temporaries(folder)
+                _write_outputs(config, plan, report, cache, check=False)
         return report
-    if check:
-        _write_outputs(config, plan, report, check=True)
-    else:
-        with output_lock(config.out, lock_timeout):
-            for folder in sorted({(config.out / path).parent for path in plan.paths()}):
-                remove_stale_temporaries(folder)
-            _write_outputs(config, plan, report, check=False)
-    return report
+    finally:
+        if cache is not None:
+            cache.close()
 
 
-def _write_outputs(config: Config, plan: Plan, report: BuildReport, check: bool) -> None:
+def open_cache(config: Config) -> Cache | None:
+    """The build cache of ``config``, or None with ``cache = false``. The
+    settings that change normalized records are part of its stamp."""
+    if not config.cache:
+        return None
+    return Cache.open(config.cache_dir, f"tz={config.timezone}")
+
+
+def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache | None, check: bool) -> None:
     previous = read_manifest(config.out)
     current = set(plan.paths())
     manifest = config.out / MANIFEST_NAME
@@ -104,9 +124,27 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, check: bool)
         # Name new files before creating them: a crash in between must not
         # leave a feed that no manifest owns and no later build would remove.
         report.manifest_changed = write_if_changed(manifest, render_manifest(current | previous))
-    for path, render in plan.outputs():  # one at a time: one rendered file in memory
-        changed = _put(config.out / path, render(), check)
+    known = _known_outputs(cache)
+    pending = []
+    for path, fingerprint, render in plan.outputs():
+        if _still_written(config.out / path, known.get(_output_key(config, path)), fingerprint):
+            report.unchanged.append(path)  # same inputs, same file on disk: not even rendered
+        else:
+            pending.append((path, fingerprint, render))
+    written: list[tuple[str, str, int, int]] = []
+    for (path, fingerprint, _), data in zip(pending, plan.render_outputs(pending, config.processes)):
+        target = config.out / path
+        changed = _put(target, data, check)
         (report.written if changed else report.unchanged).append(path)
+        report.rendered += 1
+        if not check:
+            stat = target.stat()
+            written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
+    if cache is not None and written:
+        try:
+            cache.put_outputs(written)
+        except sqlite3.DatabaseError:
+            pass
     for path in sorted(previous - current):
         target = config.out / path
         if target.is_file():
@@ -114,6 +152,31 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, check: bool)
                 target.unlink()
             report.removed.append(path)
     report.manifest_changed |= _put(manifest, render_manifest(current), check)
+
+
+def _output_key(config: Config, path: str) -> str:
+    return str((config.out / path).absolute())
+
+
+def _known_outputs(cache: Cache | None) -> dict[str, tuple[str, int, int]]:
+    if cache is None:
+        return {}
+    try:
+        return cache.outputs()
+    except sqlite3.DatabaseError:
+        return {}
+
+
+def _still_written(target: Path, known: tuple[str, int, int] | None, fingerprint: str) -> bool:
+    """True when ``target`` is the file a build wrote from these very inputs and
+    nobody touched it since (same size and mtime as then)."""
+    if known is None or known[0] != fingerprint:
+        return False
+    try:
+        stat = target.stat()
+    except FileNotFoundError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == known[1:]
 
 
 def check_output_folder(config: Config) -> None:

@@ -17,12 +17,13 @@ from . import __version__
 from .build import BuildReport, build
 from .plan import plan_build
 from .render import FEED_FORMATS
-from .serve import make_server
-from .checks import FORMATS as CHECK_FORMATS, check_seeds, format_report
 from .config import Config, apply_overrides, load_config, deployment_warnings
 from .errors import ConfigError, FeedpubError, OutputError
 from .writers import MANIFEST_NAME
 
+# The forms `feedpub check --format` takes (feedpub.checks.FORMATS; kept here
+# so that other commands need not import the checker).
+CHECK_FORMATS = ("text", "json", "github")
 # A progress bar only pays for itself on long builds, and only on a terminal.
 PROGRESS_MIN_SEEDS = 2000
 
@@ -84,6 +85,12 @@ _OPTIONS = {
                             help="Also write RFC 5005 archive pages of older items"),
     "index_page": click.option("--index-page/--no-index-page", default=None,
                                help="Write index.html listing every feed  [default: on]"),
+    "jobs": click.option("--jobs", "-j", type=click.IntRange(0), metavar="N",
+                         help="Processes that parse seeds, 0 for one per core  [default: 0]"),
+    "cache": click.option("--cache/--no-cache", default=None,
+                          help="Reuse what earlier builds learned about unchanged seeds  [default: on]"),
+    "cache_dir": click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                              help="Folder of the build cache  [default: .feedpub-cache]"),
 }
 # What reading seeds depends on; `check` takes only these.
 _READING_OPTIONS = ("seeds", "config_file", "patterns", "timezone")
@@ -205,6 +212,8 @@ def check_command(format_: str, config_file: Path | None, seeds: Path | None, **
         feedpub check
         feedpub check --format github   # annotations on a pull request
     """
+    from .checks import check_seeds, format_report
+
     with _handle_errors():
         config = _resolve_config(config_file, seeds, **overrides)
         report = check_seeds(config, progress=_progress())
@@ -230,6 +239,8 @@ def serve_command(out: Path | None, config_file: Path | None, port: int) -> None
     Example:
         feedpub build --base-url http://localhost:8000/ && feedpub serve
     """
+    from .serve import make_server
+
     with _handle_errors():
         folder = out or load_config(config_file).out
         if not folder.is_dir():

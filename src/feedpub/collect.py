@@ -14,6 +14,7 @@ from typing import Callable
 from .errors import SeedError, SeedWarning
 from .model import Article
 from .normalize import normalize_article
+from .catalog import deduplicate
 from .seeds import FrontMatter, find_seed_files, read_front_matter
 
 Progress = Callable[[int, int], None]  # (seeds done, seeds in all)
@@ -77,35 +78,6 @@ def collect(
     result.warnings.extend(dropped)
     result.articles.sort(key=Article.sort_key)
     return result
-
-
-def deduplicate(articles: list[Article]) -> tuple[list[Article], list[SeedWarning]]:
-    """Keep one article per link and report the others.
-
-    The kept one is the published one if only one is, else the most recently
-    updated, then the most recently published, then the one whose seed path
-    sorts first. The order of the input does not matter.
-    """
-    best: dict[str, Article] = {}
-    for article in articles:
-        current = best.get(article.id)
-        if current is None or _preference(article) < _preference(current):
-            best[article.id] = article
-    dropped = [
-        SeedWarning(article.source, f"duplicate of {best[article.id].source} (same link {article.link}); skipped")
-        for article in articles
-        if best[article.id] is not article
-    ]
-    return list(best.values()), dropped
-
-
-def _preference(article: Article) -> tuple[bool, float, float, str]:
-    return (
-        not article.published,
-        -article.updated_at.timestamp(),
-        -article.published_at.timestamp(),
-        article.source,
-    )
 
 
 def _display_path(path: Path, root: Path) -> str:

@@ -9,6 +9,7 @@ against the working directory.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -43,6 +44,8 @@ class Config:
     feed formats written (rss, atom, json); ``ttl`` is the RSS cache hint in
     minutes (0: none); ``hub`` a WebSub hub; ``icon``/``logo`` image URLs;
     ``archive`` adds RFC 5005 archive pages; ``index_page`` writes index.html.
+    ``jobs`` is the number of processes that parse seeds (0: one per core);
+    ``cache`` keeps normalized seeds and output fingerprints in ``cache_dir``.
     """
 
     seeds: Path = Path("seeds")
@@ -67,6 +70,9 @@ class Config:
     logo: str = ""
     archive: bool = False
     index_page: bool = True
+    jobs: int = 0
+    cache: bool = True
+    cache_dir: Path = Path(".feedpub-cache")
 
     @property
     def feeds_url(self) -> str:
@@ -86,8 +92,14 @@ class Config:
     def tzinfo(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def processes(self) -> int:
+        """How many processes parse seeds: ``jobs``, or one per core."""
+        return self.jobs or os.cpu_count() or 1
+
 
 DEFAULT_CONFIG = Config()
+_PATH_KEYS = ("seeds", "out", "cache_dir")
 
 # The TOML type each key must have; paths and lists are converted after the check.
 _KEY_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -113,6 +125,9 @@ _KEY_TYPES: dict[str, type | tuple[type, ...]] = {
     "logo": str,
     "archive": bool,
     "index_page": bool,
+    "jobs": int,
+    "cache": bool,
+    "cache_dir": str,
 }
 assert set(_KEY_TYPES) == {f.name for f in fields(Config)}
 
@@ -147,7 +162,7 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
     if path.name == PYPROJECT_FILE:
         data = data.get("tool", {}).get("feedpub", {})
     values = _from_mapping(data, str(path))
-    for key in ("seeds", "out"):
+    for key in _PATH_KEYS:
         values[key] = path.parent / values.get(key, getattr(DEFAULT_CONFIG, key))
     return validate(replace(DEFAULT_CONFIG, **values))
 
@@ -161,7 +176,7 @@ def apply_overrides(config: Config, **overrides: Any) -> Config:
     for key in ("patterns", "topics", "exclude_topics", "formats"):
         if key in given:
             given[key] = tuple(given[key])
-    for key in ("seeds", "out"):
+    for key in _PATH_KEYS:
         if key in given:
             given[key] = Path(given[key])
     return validate(replace(config, **given))
@@ -177,6 +192,8 @@ def validate(config: Config) -> Config:
         raise ConfigError("title must not be empty: feeds require one")
     if not config.description.strip():
         raise ConfigError("description must not be empty: RSS requires one")
+    if config.jobs < 0:
+        raise ConfigError(f"jobs must be 0 (one per core) or more, not {config.jobs}")
     if config.ttl < 0:
         raise ConfigError(f"ttl must be 0 (none) or a number of minutes, not {config.ttl}")
     unknown = [fmt for fmt in config.formats if fmt not in FEED_FORMATS]
@@ -244,7 +261,7 @@ def _from_mapping(data: dict[str, Any], where: str) -> dict[str, Any]:
             if not all(isinstance(item, str) for item in value):
                 raise ConfigError(f"{where}: {key} must be a list of strings")
             value = tuple(value)
-        values[key] = Path(value) if key in ("seeds", "out") else value
+        values[key] = Path(value) if key in _PATH_KEYS else value
     return values
 
 

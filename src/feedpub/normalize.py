@@ -13,8 +13,6 @@ from datetime import date, datetime, time, timezone, tzinfo
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-import dateutil.parser
-
 from .errors import SeedError, SeedWarning
 from .model import Article, Image, Provider, Related
 from .seeds import FrontMatter
@@ -24,7 +22,8 @@ from .topics import topic_key
 # else, C0 controls and lone surrogates included, makes a feed unparsable.
 _XML_FORBIDDEN = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
-_LINK_SCHEMES = ("http", "https")
+# An absolute http(s) URL: scheme, a non-empty authority, then anything but spaces.
+_HTTP_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+(?:[/?#]\S*)?")
 LINK_FIELDS = ("webUrl", "originalUrl")
 # Articles are not older than this; earlier dates are typos (and RSS dates
 # need four-digit years).
@@ -138,7 +137,11 @@ def clean_text(value: Any, field: str, warn: Warn) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         warn(field, f"{field} must be text, not {_type_name(value)}; ignored")
         return ""
-    text = str(value)
+    text = value if isinstance(value, str) else str(value)
+    # Printable text has no XML-forbidden characters and no whitespace but the
+    # space: the common case needs no regex.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     cleaned = _XML_FORBIDDEN.sub("", text)
     if cleaned != text:
         warn(field, f"{field} holds characters XML does not allow; removed")
@@ -154,20 +157,20 @@ def clean_url(value: Any, field: str, warn: Warn) -> str:
     url = value.strip()
     if not url:
         return ""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if (
-        parts is None
-        or parts.scheme.lower() not in _LINK_SCHEMES
-        or not parts.netloc
-        or _XML_FORBIDDEN.search(url)
-        or _WHITESPACE.search(url)
-    ):
+    if not (url.isprintable() and _HTTP_URL.fullmatch(url) and _valid_host(url)):
         warn(field, f"{field} {_show(url)} is not an absolute http(s) URL")
         return ""
     return url
+
+
+def _valid_host(url: str) -> bool:
+    # Only bracketed (IPv6) hosts need the full parser to be judged.
+    if "[" not in url and "]" not in url:
+        return True
+    try:
+        return bool(urlsplit(url).netloc)
+    except ValueError:
+        return False
 
 
 def normalize_topics(value: Any, warn: Warn) -> tuple[str, ...]:
@@ -200,6 +203,8 @@ def to_utc(value: Any, tz: tzinfo) -> datetime:
     Raises ValueError or OverflowError for text that is not a date.
     """
     if isinstance(value, str):
+        import dateutil.parser  # only seeds with dates as text need it
+
         value = dateutil.parser.isoparse(value.strip()) if _looks_iso(value) else dateutil.parser.parse(value)
     elif isinstance(value, date) and not isinstance(value, datetime):
         value = datetime.combine(value, time())

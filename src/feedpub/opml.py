@@ -5,9 +5,7 @@ the overall feed and every topic. http://opml.org/spec2.opml
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
-
-from lxml import etree
+from typing import Any, Sequence
 
 OPML_PATH = "feeds.opml"
 
@@ -28,6 +26,8 @@ def render_opml(title: str, owner: str, overall: Subscription, topics: Sequence[
     topic in RSS and Atom would show every item twice). ``type="rss"`` is what
     OPML 2.0 subscription lists use for any feed format.
     """
+    from lxml import etree  # only when an OPML file is rendered
+
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = title
@@ -42,7 +42,9 @@ def render_opml(title: str, owner: str, overall: Subscription, topics: Sequence[
     return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
 
 
-def _outline(parent: etree._Element, subscription: Subscription) -> None:
+def _outline(parent: Any, subscription: Subscription) -> None:
+    from lxml import etree
+
     etree.SubElement(
         parent,
         "outline",

@@ -13,17 +13,21 @@ Output layout (subscribers depend on it; see README "URL layout")::
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
-from .collect import Collection, Progress, collect
+from . import __version__
+from .cache import Cache
+from .catalog import Catalog, Progress, Resolver, build_catalog
 from .config import Config
 from .errors import ConfigError
 from .filters import FilterCounts, apply_filters
-from .model import Article
-from .opml import OPML_PATH, Subscription, render_opml
+from .model import Article, Listing
+from .opml import OPML_PATH, Subscription
+from .parallel import batched, ordered_map
 from .render import ArchiveLinks, FeedMeta, TopicRef, render_feed
-from .site_index import HEADLINES, INDEX_PATH, IndexEntry, render_index
+from .site_index import HEADLINES, INDEX_PATH, IndexEntry
 from .topics import assign_slugs, display_names, topic_key
 
 # The file name of a feed is its base plus the format's suffix.
@@ -31,6 +35,10 @@ SUFFIXES = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
 OVERALL_BASE = "all"
 TOPIC_BASE = "topics/{slug}"
 ARCHIVE_BASE = "archive/{feed}/{page}"
+# Feeds rendered per batch (bounds the Articles in memory at once), and the
+# fewest worth sending to worker processes.
+RENDER_BATCH = 64
+PARALLEL_MIN_FEEDS = 16
 # RFC 5005 defines archives for Atom (and RSS through atom:link); JSON Feed has none.
 ARCHIVE_FORMATS = ("rss", "atom")
 
@@ -60,88 +68,149 @@ class PlannedFeed:
     path: str
     fmt: str
     meta: FeedMeta
-    articles: tuple[Article, ...]
+    items: tuple[Listing, ...]
     topic: Topic | None = None
 
 
 @dataclass(slots=True)
 class Plan:
-    """Everything a build will write, worked out before anything is written."""
+    """Everything a build will write, worked out before anything is written.
+
+    Items are Listings; ``resolver`` loads their Articles when a file is rendered.
+    """
 
     config: Config
-    collection: Collection
+    catalog: Catalog
     counts: FilterCounts
-    articles: list[Article]
+    listings: list[Listing]
     topics: list[Topic]
-    members: dict[str, list[Article]]
+    members: dict[str, list[Listing]]
     feeds: list[PlannedFeed]
     refs: dict[str, TopicRef]
+    resolver: Resolver
 
-    def outputs(self) -> Iterable[tuple[str, Callable[[], bytes]]]:
-        """Every file as (path, render), feeds first; rendering is deferred so
-        only one document is in memory at a time."""
+    def outputs(self) -> Iterable[tuple[str, str, Callable[[], bytes]]]:
+        """Every file as (path, fingerprint, render), feeds first. The
+        fingerprint changes whenever the bytes could; rendering is deferred so
+        unchanged files need not be rendered and only one is in memory at a time."""
         for feed in self.feeds:
-            yield feed.path, lambda feed=feed: render_feed(feed.articles, feed.meta, feed.fmt, self.refs)
-        yield OPML_PATH, self._opml
+            yield feed.path, self._feed_fingerprint(feed), lambda feed=feed: self.render(feed)
+        yield OPML_PATH, _fingerprint(self._opml_args()), self._opml
         if self.config.index_page:
-            yield INDEX_PATH, self._index
+            yield INDEX_PATH, _fingerprint(self._index_args(digests=True)), self._index
 
     def paths(self) -> list[str]:
-        return [path for path, _ in self.outputs()]
+        return [path for path, _, _ in self.outputs()]
+
+    def render_outputs(
+        self, outputs: Sequence[tuple[str, str, Callable[[], bytes]]], processes: int
+    ) -> Iterator[bytes]:
+        """The bytes of each of ``outputs``, in order. Feeds are rendered in
+        worker processes when there are many (a cold build renders them all);
+        Articles are loaded here, a batch at a time, and sent along."""
+        feeds = {feed.path: feed for feed in self.feeds}
+        for batch in batched(outputs, RENDER_BATCH):
+            tasks = []
+            for path, _, render in batch:
+                feed = feeds.get(path)
+                tasks.append((feed.fmt, self.articles_of(feed), feed.meta, self.refs) if feed else render)
+            feed_tasks = [task for task in tasks if isinstance(task, tuple)]
+            rendered = iter(ordered_map(render_task, feed_tasks, processes, PARALLEL_MIN_FEEDS))
+            for task in tasks:
+                yield next(rendered) if isinstance(task, tuple) else task()
+
+    def articles_of(self, feed: PlannedFeed) -> list[Article]:
+        return self.resolver.articles(feed.items)
+
+    def render(self, feed: PlannedFeed) -> bytes:
+        return render_feed(self.articles_of(feed), feed.meta, feed.fmt, self.refs)
+
+    def _feed_fingerprint(self, feed: PlannedFeed) -> str:
+        keys = sorted({topic_key(name) for item in feed.items for name in item.topics})
+        refs = [(key, self.refs[key].name, self.refs[key].slug, sorted(self.refs[key].urls.items())) for key in keys]
+        return _fingerprint((feed.fmt, feed.meta, [item.digest for item in feed.items], refs))
 
     def topic_paths(self, topic: Topic) -> list[str]:
         return [feed_path(topic.base, fmt) for fmt in self.config.formats]
 
-    def _opml(self) -> bytes:
+    def _opml_args(self) -> tuple:
         config = self.config
         preferred = config.formats[0]
 
         def subscription(title: str, base: str) -> Subscription:
             return Subscription(title, config.feeds_url + feed_path(base, preferred), config.home_url)
 
-        return render_opml(
+        return (
             config.title,
             config.publisher,
             subscription(config.title, OVERALL_BASE),
             [subscription(_topic_title(config, topic), topic.base) for topic in self.topics],
         )
 
-    def _index(self) -> bytes:
+    def _opml(self) -> bytes:
+        from .opml import render_opml
+
+        return render_opml(*self._opml_args())
+
+    def _index_args(self, digests: bool) -> tuple:
         config = self.config
 
-        def entry(name: str, base: str, articles: Sequence[Article]) -> IndexEntry:
+        def entry(name: str, base: str, items: Sequence[Listing]) -> IndexEntry:
             paths = {fmt: feed_path(base, fmt) for fmt in config.formats}
-            return IndexEntry(name, len(articles), paths, tuple(articles[:HEADLINES]))
+            newest = items[:HEADLINES]
+            shown = tuple(i.digest for i in newest) if digests else tuple(self.resolver.articles(newest))
+            return IndexEntry(name, len(items), paths, shown)
 
-        return render_index(
+        return (
             config.title,
             config.description,
-            entry("All articles", OVERALL_BASE, self.articles),
+            entry("All articles", OVERALL_BASE, self.listings),
             [entry(topic.name, topic.base, self.members[topic.key]) for topic in self.topics],
             OPML_PATH,
         )
 
+    def _index(self) -> bytes:
+        from .site_index import render_index
 
-def plan_build(config: Config, progress: Progress | None = None) -> Plan:
-    """Collect, filter and group the seeds of ``config`` into the files to write."""
+        return render_index(*self._index_args(digests=False))
+
+
+def plan_build(
+    config: Config, progress: Progress | None = None, cache: Cache | None = None, jobs: int = 1
+) -> Plan:
+    """Catalog, filter and group the seeds of ``config`` into the files to write.
+
+    ``cache`` (optional) makes unchanged seeds free; ``jobs`` processes parse the rest.
+    """
     if not config.seeds.is_dir():
         raise ConfigError(f"seeds folder not found: {config.seeds}")
-    collection = collect(config.seeds, config.patterns, config.tzinfo, progress)
+    catalog = build_catalog(config.seeds, config.patterns, config.timezone, cache, jobs, progress)
     counts = FilterCounts()
-    articles = list(apply_filters(collection.articles, config, counts))
-    topics, members, refs = group_by_topic(articles, config)
-    feeds = list(_feeds(config, OVERALL_BASE, "all", articles, None))
+    listings = list(apply_filters(catalog.listings, config, counts))
+    topics, members, refs = group_by_topic(listings, config)
+    feeds = list(_feeds(config, OVERALL_BASE, "all", listings, None))
     for topic in topics:
         feeds.extend(_feeds(config, topic.base, f"topics/{topic.slug}", members[topic.key], topic))
-    plan = Plan(config, collection, counts, articles, topics, members, feeds, refs)
+    resolver = Resolver(config.seeds, config.timezone, cache)
+    plan = Plan(config, catalog, counts, listings, topics, members, feeds, refs, resolver)
     paths = plan.paths()
     assert len(paths) == len(set(paths)), "two files planned at one path"
     return plan
 
 
+def render_task(task: tuple[str, list[Article], FeedMeta, dict[str, TopicRef]]) -> bytes:
+    """Worker: render one feed from plain data."""
+    fmt, articles, meta, refs = task
+    return render_feed(articles, meta, fmt, refs)
+
+
+def _fingerprint(value: object) -> str:
+    return hashlib.blake2b(repr((__version__, value)).encode("utf-8"), digest_size=16).hexdigest()
+
+
 def group_by_topic(
-    articles: Iterable[Article], config: Config
-) -> tuple[list[Topic], dict[str, list[Article]], dict[str, TopicRef]]:
+    articles: Iterable[Listing], config: Config
+) -> tuple[list[Topic], dict[str, list[Listing]], dict[str, TopicRef]]:
     """Group filtered, sorted articles by topic key.
 
     Only topics of articles that passed the filters exist, so nothing of an
@@ -151,7 +220,7 @@ def group_by_topic(
     every topic the articles carry, with feed URLs for those that have feeds.
     """
     selected = {topic_key(name) for name in config.topics}
-    members: dict[str, list[Article]] = {}
+    members: dict[str, list[Listing]] = {}
     spellings: list[tuple[str, str]] = []
     for article in articles:
         for name in article.topics:
@@ -172,7 +241,7 @@ def group_by_topic(
     return topics, members, refs
 
 
-def _feeds(config: Config, base: str, archive_name: str, articles: list[Article], topic: Topic | None):
+def _feeds(config: Config, base: str, archive_name: str, articles: list[Listing], topic: Topic | None):
     """The current feed in each format, and its archive pages when archiving."""
     limit = config.limit
     current = tuple(articles[:limit] if limit else articles)
@@ -200,7 +269,7 @@ def _feeds(config: Config, base: str, archive_name: str, articles: list[Article]
             yield PlannedFeed(page_path, fmt, _meta(config, page_title, description, page_path, links), items, topic)
 
 
-def _archive_pages(articles: list[Article], size: int) -> list[tuple[Article, ...]]:
+def _archive_pages(articles: list[Listing], size: int) -> list[tuple[Listing, ...]]:
     """Full pages of ``size`` items, counted from the oldest article, each newest
     first. Only full pages exist, so a page never changes once written (unless
     one of its own articles does); the newest, partial remainder is in the

@@ -155,44 +155,75 @@ def read_front_matter(path: Path, root: Path, display: str) -> FrontMatter:
     ``display`` is the path used in messages. A UTF-8 byte-order mark and CRLF
     line ends are accepted.
     """
+    return parse_front_matter(read_seed_text(path, root, display), display)
+
+
+def read_seed_text(path: Path, root: Path, display: str) -> str:
+    """A seed file's text, refusing links out of ``root``, oversized files, binary
+    files and invalid UTF-8 with a SeedError."""
+    return decode_seed(read_seed_bytes(path, root, display), display)
+
+
+def read_seed_bytes(path: Path, root: Path, display: str) -> bytes:
+    """A seed file's bytes; SeedError for a link out of ``root``, an unreadable
+    or an oversized file (read no further than the limit)."""
     if path.is_symlink() and not _is_inside(path.resolve(), root.resolve()):
         raise SeedError(display, "symbolic link to a file outside the seeds folder; not followed")
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             raw = handle.read(MAX_SEED_BYTES + 1)
     except OSError as error:
         raise SeedError(display, f"cannot read file: {error.strerror or error}") from None
     if len(raw) > MAX_SEED_BYTES:
         raise SeedError(display, f"file too large: seeds are limited to {MAX_SEED_BYTES // 1024} KiB")
+    return raw
+
+
+def decode_seed(raw: bytes, display: str) -> str:
+    """The text of a seed's bytes; SeedError for binary files and invalid UTF-8."""
     nul = raw.find(b"\0")
     if nul >= 0:
         raise SeedError(display, f"not a text file (NUL byte at offset {nul})", raw.count(b"\n", 0, nul) + 1)
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise SeedError(
             display, f"not valid UTF-8 (byte offset {error.start}); save the file as UTF-8", line
         ) from None
-    return parse_front_matter(text, display)
+
+
+def split_front_matter(text: str, display: str) -> tuple[str, int]:
+    """Return the front-matter block of a seed's text and the 0-based line it
+    starts on; raise SeedError when there is none. A BOM and CRLF are accepted."""
+    if text.startswith("---\n"):
+        # The common case, without a regex over the whole text.
+        end = text.find("\n---", 3)
+        if end > 0:
+            line_end = text.find("\n", end + 4)
+            rest = text[end + 4:line_end if line_end >= 0 else len(text)]
+            if (not rest or rest.isspace() or rest.strip("-") == "" or rest.lstrip("-").isspace()) \
+                    and "\r" not in text[:end]:
+                return text[3:end + 1], 0
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    start = len(text) - len(text.lstrip())
+    if not text.strip():
+        raise SeedError(display, "empty file: a seed needs a front-matter block between '---' lines")
+    boundaries = _HANDLER.FM_BOUNDARY.finditer(text, start)
+    opening = next(boundaries, None)
+    if opening is None or opening.start() != start:
+        line = text.count("\n", 0, start) + 1
+        raise SeedError(display, "no front matter: the file must start with a '---' line", line)
+    closing = next(boundaries, None)
+    if closing is None:
+        line = text.count("\n", 0, start) + 1
+        raise SeedError(display, "front matter is not closed: no second '---' line", line)
+    return text[opening.end():closing.start()], text.count("\n", 0, opening.end())
 
 
 def parse_front_matter(text: str, display: str) -> FrontMatter:
-    """Parse the front matter of a seed's text; see :func:`read_front_matter`."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
-    start = len(text) - len(text.lstrip())
-    boundaries = list(_HANDLER.FM_BOUNDARY.finditer(text, start))
-    if not text.strip():
-        raise SeedError(display, "empty file: a seed needs a front-matter block between '---' lines")
-    if not boundaries or boundaries[0].start() != start:
-        line = text.count("\n", 0, start) + 1
-        raise SeedError(display, "no front matter: the file must start with a '---' line", line)
-    if len(boundaries) < 2:
-        line = text.count("\n", 0, start) + 1
-        raise SeedError(display, "front matter is not closed: no second '---' line", line)
-    opening, closing = boundaries[0], boundaries[1]
-    block = text[opening.end():closing.start()]
-    first_line = text.count("\n", 0, opening.end())  # 0-based line the block starts on
+    """Parse the front matter of a seed's text with PyYAML; see :func:`read_front_matter`."""
+    block, first_line = split_front_matter(text, display)
     loader = _SeedLoader(block)
     loader.key_lines = {}
     try:
@@ -211,13 +242,18 @@ def parse_front_matter(text: str, display: str) -> FrontMatter:
         raise SeedError(display, message, first_line + refused.line + 1) from None
     finally:
         loader.dispose()
-    if data is None:
-        raise SeedError(display, "front matter is empty", first_line + 1)
-    if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
-        raise SeedError(display, f"front matter must be a mapping of fields, not {kind}", first_line + 1)
+    check_mapping(data, display, first_line + 1)
     lines = {key: first_line + line + 1 for key, line in loader.key_lines.items()}
     return FrontMatter(display, data, lines)
+
+
+def check_mapping(data: Any, display: str, line: int) -> None:
+    """Front matter must be a mapping of fields."""
+    if data is None:
+        raise SeedError(display, "front matter is empty", line)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise SeedError(display, f"front matter must be a mapping of fields, not {kind}", line)
 
 
 def _is_inside(path: Path, root: Path) -> bool:

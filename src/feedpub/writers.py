@@ -43,9 +43,12 @@ def output_lock(out: Path, timeout: float) -> Iterator[None]:
         deadline = time.monotonic() + timeout
         while fcntl is not None:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # A POSIX record lock belongs to this process alone: worker
+                # processes forked while it is held do not inherit it, so a
+                # killed build never leaves the folder locked by its workers.
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
-            except BlockingIOError:
+            except (BlockingIOError, PermissionError):
                 if time.monotonic() >= deadline:
                     raise OutputError(
                         f"another feedpub build is writing to {out} (it holds {out / LOCK_NAME}); "

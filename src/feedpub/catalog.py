@@ -1,0 +1,267 @@
+"""The catalog: one compact Listing per seed, from the cache or from worker processes.
+
+This is the collect stage of a build, made for 100,000 seeds: files are
+listed with their stat, seeds the cache knows are not read at all (or only
+hashed, when their mtime changed), the rest are parsed in parallel, and only
+Listings stay in memory. Full Articles are loaded later, by :class:`Resolver`,
+for the few items that make it into a feed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .cache import Cache, SeedRow, dumps
+from .errors import SeedError, SeedWarning
+from .model import Article, Listing
+from .parallel import ordered_map
+
+Progress = Callable[[int, int], None]
+# Below this many seeds to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN_SEEDS = 400
+
+
+@dataclass(slots=True)
+class Catalog:
+    """Every seed as a Listing (newest first, one per link) and every problem found."""
+
+    listings: list[Listing] = field(default_factory=list)
+    errors: list[SeedError] = field(default_factory=list)
+    warnings: list[SeedWarning] = field(default_factory=list)
+    read: int = 0
+    duplicates: int = 0
+    parsed: int = 0
+
+
+def scan_seed_files(root: Path, patterns: tuple[str, ...]) -> list[tuple[str, os.stat_result]]:
+    """Seed files below ``root`` (as paths joined to it) with their stat, sorted
+    by relative POSIX path.
+
+    Hidden files and folders are skipped; links to folders are not followed.
+    """
+    found: list[tuple[str, str, os.stat_result]] = []
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif any(fnmatchcase(entry.name, pattern) for pattern in patterns):
+                    try:
+                        stat = entry.stat()
+                    except OSError:
+                        stat = entry.stat(follow_symlinks=False)  # a dangling link: reading reports it
+                    found.append((os.path.relpath(entry.path, root).replace(os.sep, "/"), entry.path, stat))
+    found.sort()
+    return [(path, stat) for _, path, stat in found]
+
+
+def build_catalog(
+    root: Path,
+    patterns: tuple[str, ...],
+    timezone: str,
+    cache: Cache | None,
+    jobs: int,
+    progress: Progress | None = None,
+) -> Catalog:
+    """List every seed under ``root``: cached where the cache still holds, parsed
+    (in ``jobs`` processes) where not. The result does not depend on ``jobs``
+    or on the cache."""
+    catalog = Catalog()
+    root = root.absolute()  # cache keys are absolute paths
+    files = scan_seed_files(root, patterns)
+    stats = dict(files)
+    catalog.read = len(files)
+    known = _known_rows(cache)
+    tasks: list[tuple[str, str, str, str | None, str]] = []
+    rows: dict[str, SeedRow] = {}
+    for path, stat in files:
+        row = known.get(path)
+        if row is not None and (row.size, row.mtime_ns, row.inode) == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+            rows[path] = row
+        else:
+            tasks.append((path, str(root), _display(path), row.hash if row else None, timezone))
+    fresh: list[SeedRow] = []
+    restat: list[tuple[int, int, int, str]] = []
+    done = len(rows)
+    for task, result in zip(tasks, _run(tasks, jobs)):
+        path = task[0]
+        stat = stats[path]
+        size, mtime, inode = stat.st_size, stat.st_mtime_ns, stat.st_ino
+        if result[0] == "same":
+            row = known[path]
+            restat.append((size, mtime, inode, path))
+            rows[path] = row
+        else:
+            _, digest, listing, record, warnings, error = result
+            row = SeedRow(path, size, mtime, inode, digest, listing, record, warnings, error)
+            rows[path] = row
+            fresh.append(row)
+            catalog.parsed += 1
+        done += 1
+        if progress is not None:
+            progress(done, len(files))
+    if cache is not None:
+        try:
+            cache.put_seeds(fresh)
+            cache.restat(restat)
+            cache.forget_seeds_except(set(rows))
+        except sqlite3.DatabaseError:
+            pass  # the cache is only an optimization; the next build rebuilds it
+    listings = []
+    for path, _ in files:
+        row = rows[path]
+        display = _display(path)
+        for message, line in json.loads(row.warnings):
+            catalog.warnings.append(SeedWarning(display, message, line))
+        if row.error is not None:
+            message, line = json.loads(row.error)
+            catalog.errors.append(SeedError(display, message, line))
+        else:
+            id_, published_ts, updated_ts, published, quality, topics, digest = json.loads(row.listing)
+            listings.append(Listing(id_, published_ts, updated_ts, published, quality, tuple(topics), display, digest))
+    catalog.listings, dropped = deduplicate(listings)
+    catalog.duplicates = len(dropped)
+    catalog.warnings.extend(dropped)
+    catalog.listings.sort(key=Listing.sort_key)
+    return catalog
+
+
+def deduplicate(items: list) -> tuple[list, list[SeedWarning]]:
+    """Keep one article per link and report the others.
+
+    The kept one is the published one if only one is, else the most recently
+    updated, then the most recently published, then the one whose seed path
+    sorts first. The order of the input does not matter. Works on Articles and
+    Listings alike (both have ``duplicate_rank``).
+    """
+    best: dict = {}
+    for item in items:
+        current = best.get(item.id)
+        if current is None or item.duplicate_rank() < current.duplicate_rank():
+            best[item.id] = item
+    dropped = [
+        SeedWarning(item.source, f"duplicate of {best[item.id].source} (same link {item.id}); skipped")
+        for item in items
+        if best[item.id] is not item
+    ]
+    return list(best.values()), dropped
+
+
+class Resolver:
+    """Full Articles for Listings: from the cache's records, else by reading the
+    seed again. Remembers what it loaded, up to a bound, since one article is
+    often in several feeds."""
+
+    MEMORY = 20_000
+
+    def __init__(self, root: Path, timezone: str, cache: Cache | None) -> None:
+        self._root, self._timezone, self._cache = root, timezone, cache
+        self._memo: dict[str, Article] = {}
+
+    def articles(self, listings: Sequence[Listing]) -> list[Article]:
+        missing = [listing.source for listing in listings if listing.source not in self._memo]
+        if missing:
+            if len(self._memo) + len(missing) > self.MEMORY:
+                self._memo.clear()
+            self._load(missing)
+        return [self._memo[listing.source] for listing in listings]
+
+    def _load(self, sources: list[str]) -> None:
+        from .records import record_to_article
+
+        records: dict[str, str | None] = {}
+        if self._cache is not None:
+            try:
+                records = dict(self._cache.records([_cache_key(s) for s in sources]))
+            except sqlite3.DatabaseError:
+                records = {}
+        for source in sources:
+            record = records.get(_cache_key(source))
+            article = None
+            if record is not None:
+                try:
+                    article = record_to_article(record, source)
+                except ValueError:
+                    article = None
+            if article is None:
+                article = self._read(source)
+            self._memo[source] = article
+
+    def _read(self, source: str) -> Article:
+        from zoneinfo import ZoneInfo
+
+        from .loader import load_article
+
+        article, _ = load_article(Path(source), self._root, source, ZoneInfo(self._timezone))
+        return article
+
+
+def _known_rows(cache: Cache | None) -> dict[str, SeedRow]:
+    if cache is None:
+        return {}
+    try:
+        return cache.seeds()
+    except sqlite3.DatabaseError:
+        return {}
+
+
+def _run(tasks: list, jobs: int) -> Iterable[tuple]:
+    """Results of :func:`load_task` for every task, in order."""
+    return ordered_map(load_task, tasks, jobs, PARALLEL_MIN_SEEDS)
+
+
+def load_task(task: tuple[str, str, str, str | None, str]) -> tuple:
+    """Worker: read one seed, and unless its hash is ``known``, normalize it.
+
+    Returns ("same", hash) or ("new", hash, listing JSON, record JSON, warnings
+    JSON, error JSON). Runs in worker processes: everything in and out is plain data.
+    """
+    from zoneinfo import ZoneInfo
+
+    from .loader import load_text
+    from .records import article_to_record, record_digest
+    from .seeds import decode_seed, read_seed_bytes
+
+    path, root, display, known, timezone = task
+    try:
+        raw = read_seed_bytes(Path(path), Path(root), display)
+    except SeedError as error:
+        return ("new", "", None, None, "[]", dumps([error.message, error.line]))
+    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    if digest == known:
+        return ("same", digest)
+    try:
+        article, warnings = load_text(decode_seed(raw, display), display, ZoneInfo(timezone))
+    except SeedError as error:
+        return ("new", digest, None, None, "[]", dumps([error.message, error.line]))
+    except Exception as error:  # one seed must never stop the build
+        message = f"unexpected {type(error).__name__}: {str(error)[:200]}"
+        return ("new", digest, None, None, "[]", dumps([message, None]))
+    record = article_to_record(article)
+    listing = dumps([article.id, int(article.published_at.timestamp()), int(article.updated_at.timestamp()),
+                     article.published, article.quality, list(article.topics), record_digest(record)])
+    notes = dumps([[w.message, w.line] for w in warnings]) if warnings else "[]"
+    return ("new", digest, listing, record, notes, None)
+
+
+def _display(path: str) -> str:
+    """A seed's path as messages show it: relative to the working directory when below it."""
+    cwd = os.getcwd()
+    if path.startswith(cwd + os.sep):
+        return path[len(cwd) + 1:]
+    return path
+
+
+def _cache_key(source: str) -> str:
+    return source if os.path.isabs(source) else os.path.join(os.getcwd(), source)

@@ -1,0 +1,115 @@
+"""Articles as plain JSON records, for the cache and for worker processes.
+
+JSON, never pickle: a cache restored in CI can come from an untrusted branch,
+and loading it must not be able to run code. A record that does not have
+exactly the expected shape is rejected (ValueError), and the seed is read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from .model import Article, Image, Listing, Provider, Related
+
+RECORD_VERSION = 1
+
+
+def article_to_record(article: Article) -> str:
+    """The article as compact JSON, without its source path (which depends on
+    where feedpub runs, not on the seed)."""
+    return json.dumps(
+        [
+            RECORD_VERSION,
+            article.id,
+            article.title,
+            article.link,
+            article.summary,
+            int(article.published_at.timestamp()),
+            int(article.updated_at.timestamp()),
+            article.published,
+            article.quality,
+            article.heat,
+            [article.provider.name, article.provider.domain] if article.provider else None,
+            list(article.topics),
+            [[i.url, i.width, i.height] for i in article.images],
+            [[r.title, r.link] for r in article.related],
+            article.category,
+            article.kind,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def record_digest(record: str) -> str:
+    return hashlib.blake2b(record.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def record_to_article(record: str, source: str) -> Article:
+    """Rebuild the Article of ``record``; raise ValueError if it is not one."""
+    try:
+        (version, id_, title, link, summary, published, updated, is_published, quality, heat, provider, topics,
+         images, related, category, kind) = json.loads(record)
+        if version != RECORD_VERSION:
+            raise ValueError("record version")
+        article = Article(
+            id=_str(id_),
+            title=_str(title),
+            link=_str(link),
+            summary=_str(summary),
+            published_at=_time(published),
+            updated_at=_time(updated),
+            published=_bool(is_published),
+            quality=_int_or_none(quality),
+            heat=_int_or_none(heat),
+            provider=Provider(_str(provider[0]), _str(provider[1])) if provider is not None else None,
+            topics=tuple(_str(t) for t in topics),
+            images=tuple(Image(_str(u), _int_or_none(w), _int_or_none(h)) for u, w, h in images),
+            related=tuple(Related(_str(t), _str(u)) for t, u in related),
+            category=_str(category),
+            kind=_str(kind),
+            source=source,
+        )
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError, OSError) as error:
+        raise ValueError(f"not an article record: {error}") from None
+    return article
+
+
+def listing_of(article: Article, digest: str) -> Listing:
+    return Listing(
+        id=article.id,
+        published_ts=int(article.published_at.timestamp()),
+        updated_ts=int(article.updated_at.timestamp()),
+        published=article.published,
+        quality=article.quality,
+        topics=article.topics,
+        source=article.source,
+        digest=digest,
+    )
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected text")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("expected a boolean")
+    return value
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise TypeError("expected a whole number")
+    return value
+
+
+def _time(value: Any) -> datetime:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("expected seconds")
+    return datetime.fromtimestamp(value, timezone.utc)
