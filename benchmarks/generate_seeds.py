@@ -29,6 +29,15 @@ WORDS = ("facial recognition ban civil rights city officials technology data mod
          "study market growth policy “quoted” café naïve 東京 🚀 security network").split()
 
 
+# Broken seeds for --bad: each kind a build must report and skip.
+BAD_SEEDS = [
+    "---\ntitle: [unclosed\n---\n",
+    "no front matter at all\n",
+    "---\ntitle: No link\npublishedDateTime: 2024-01-01\n---\n",
+    "---\ntitle: Bad date\nwebUrl: https://bad.example/1\npublishedDateTime: someday\n---\n",
+]
+
+
 def seed_text(rng: random.Random, n: int, start: datetime) -> str:
     weights = [1 / (rank + 1) for rank in range(len(TOPICS))]
     topics = sorted(set(rng.choices(TOPICS, weights, k=rng.randint(1, 4))), key=TOPICS.index)
@@ -84,11 +93,12 @@ secured: "{secured}"
 """
 
 
-def generate(count: int, out: Path, seed: int = 1) -> None:
+def generate(count: int, out: Path, seed: int = 1, first: int = 0) -> None:
+    """Write ``count`` seeds numbered from ``first`` into ``out``."""
     rng = random.Random(seed)
     start = datetime(2021, 1, 1, tzinfo=timezone.utc)
     out.mkdir(parents=True, exist_ok=True)
-    for n in range(count):
+    for n in range(first, first + count):
         name = f"{n:06d}_{rng.getrandbits(64):016x}.txt"
         (out / name).write_text(seed_text(rng, n, start), encoding="utf-8")
 
@@ -98,8 +108,11 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--bad", type=int, default=0, help="also write this many broken seeds")
     args = parser.parse_args()
     generate(args.count, args.out, args.seed)
+    for n in range(args.bad):
+        (args.out / f"bad_{n:04d}.txt").write_text(BAD_SEEDS[n % len(BAD_SEEDS)], encoding="utf-8")
 
 
 if __name__ == "__main__":

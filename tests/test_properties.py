@@ -106,8 +106,14 @@ def _topic_names(fields):
         value = [value]
     if not isinstance(value, list):
         return []
-    names = [str(v) for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
+    names = [_xml_text(str(v)) for v in value if isinstance(v, (str, int, float)) and not isinstance(v, bool)]
     return [topic_key(" ".join(name.split())) for name in names if topic_key(" ".join(name.split()))]
+
+
+def _xml_text(text):
+    """What XML 1.0 can carry of ``text`` (https://www.w3.org/TR/xml/#charsets)."""
+    return "".join(c for c in text if c in "\t\n\r" or " " <= c <= "\ud7ff" or "\ue000" <= c <= "\ufffd"
+                   or c >= "\U00010000")
 
 
 @settings(max_examples=100)

@@ -21,27 +21,38 @@ from . import __version__
 from .records import RECORD_VERSION
 
 CACHE_FILE = "cache.sqlite"
-SCHEMA = 1
+SCHEMA = 2
+# Topic names in one column, joined by a character no cleaned name contains.
+TOPIC_SEPARATOR = "\x1f"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seeds (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, inode INTEGER, hash TEXT,
-    listing TEXT, record TEXT, warnings TEXT, error TEXT);
+    id TEXT, published_ts INTEGER, updated_ts INTEGER, published INTEGER, quality INTEGER, topics TEXT,
+    digest TEXT, record TEXT, warnings TEXT, error TEXT);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, size INTEGER, mtime_ns INTEGER);
 """
 
 
 @dataclass(frozen=True, slots=True)
 class SeedRow:
-    """A seed as the cache knows it. ``listing`` and ``record`` are JSON; a seed
-    that failed has ``error`` (JSON [message, line]) instead."""
+    """A seed as the cache knows it: its stat and hash, the fields of its
+    Listing as plain columns (no decoding on a warm build), its Article
+    ``record`` (JSON), its ``warnings`` (JSON). A seed that failed has ``error``
+    (JSON [message, line]) and no listing."""
 
     path: str
     size: int
     mtime_ns: int
     inode: int
     hash: str
-    listing: str | None
+    id: str | None
+    published_ts: int | None
+    updated_ts: int | None
+    published: int | None
+    quality: int | None
+    topics: str | None
+    digest: str | None
     record: str | None
     warnings: str
     error: str | None
@@ -78,12 +89,15 @@ class Cache:
             return None
 
     def seeds(self) -> dict[str, SeedRow]:
-        rows = self._db.execute("SELECT * FROM seeds")
-        return {row[0]: SeedRow(*row) for row in rows}
+        """Every seed row, without the full records (those load on demand)."""
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns, inode, hash, id, published_ts, updated_ts, published, quality, topics,"
+            " digest, NULL, warnings, error FROM seeds")
+        return {row[0]: SeedRow(*row) for row in rows if _well_formed(row)}
 
     def put_seeds(self, rows: Iterable[SeedRow]) -> None:
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?,?,?,?,?,?,?,?,?)",
+            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                  [tuple(getattr(r, f) for f in SeedRow.__slots__) for r in rows])
 
     def restat(self, rows: Iterable[tuple[int, int, int, str]]) -> None:
@@ -111,6 +125,35 @@ class Cache:
 
     def close(self) -> None:
         self._db.close()
+
+
+_ROW_TYPES = (str, int, int, int, str, (str, type(None)), (int, type(None)), (int, type(None)), (int, type(None)),
+              (int, type(None)), (str, type(None)), (str, type(None)), type(None), str, (str, type(None)))
+
+
+def _well_formed(row: tuple) -> bool:
+    """Rows with a column of the wrong type are ignored (the seed is parsed again)."""
+    if len(row) != len(_ROW_TYPES) or not all(isinstance(v, t) for v, t in zip(row, _ROW_TYPES)):
+        return False
+    if row[13] != "[]" and not all(_is_message(m) for m in _json_list(row[13])):
+        return False
+    if row[14] is None:  # a listing: every field present, the flag a boolean
+        return None not in (row[5], row[6], row[7], row[8], row[11]) and row[8] in (0, 1)
+    return _is_message(_json_list(row[14]))
+
+
+def _json_list(text: str) -> list:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return [None]
+    return value if isinstance(value, list) else [None]
+
+
+def _is_message(value: object) -> bool:
+    """[message, line]: what warnings and errors are stored as."""
+    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            and (value[1] is None or (isinstance(value[1], int) and not isinstance(value[1], bool))))
 
 
 def reset(folder: Path) -> None:

@@ -13,12 +13,12 @@ import hashlib
 import json
 import os
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .cache import Cache, SeedRow, dumps
+from .cache import TOPIC_SEPARATOR, Cache, SeedRow, dumps
 from .errors import SeedError, SeedWarning
 from .model import Article, Listing
 from .parallel import ordered_map
@@ -47,6 +47,7 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...]) -> list[tuple[str, os
     Hidden files and folders are skipped; links to folders are not followed.
     """
     found: list[tuple[str, str, os.stat_result]] = []
+    prefix = len(str(root)) + 1
     stack = [str(root)]
     while stack:
         folder = stack.pop()
@@ -61,7 +62,7 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...]) -> list[tuple[str, os
                         stat = entry.stat()
                     except OSError:
                         stat = entry.stat(follow_symlinks=False)  # a dangling link: reading reports it
-                    found.append((os.path.relpath(entry.path, root).replace(os.sep, "/"), entry.path, stat))
+                    found.append((entry.path[prefix:].replace(os.sep, "/"), entry.path, stat))
     found.sort()
     return [(path, stat) for _, path, stat in found]
 
@@ -83,53 +84,47 @@ def build_catalog(
     stats = dict(files)
     catalog.read = len(files)
     known = _known_rows(cache)
-    tasks: list[tuple[str, str, str, str | None, str]] = []
+    tasks: list[tuple[str, str, str, str | None, str, bool]] = []
     rows: dict[str, SeedRow] = {}
     for path, stat in files:
         row = known.get(path)
         if row is not None and (row.size, row.mtime_ns, row.inode) == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
             rows[path] = row
         else:
-            tasks.append((path, str(root), _display(path), row.hash if row else None, timezone))
-    fresh: list[SeedRow] = []
-    restat: list[tuple[int, int, int, str]] = []
+            tasks.append((path, str(root), _display(path), row.hash if row else None, timezone, cache is not None))
+    store = _Store(cache)
     done = len(rows)
     for task, result in zip(tasks, _run(tasks, jobs)):
         path = task[0]
         stat = stats[path]
         size, mtime, inode = stat.st_size, stat.st_mtime_ns, stat.st_ino
         if result[0] == "same":
-            row = known[path]
-            restat.append((size, mtime, inode, path))
-            rows[path] = row
+            store.restat((size, mtime, inode, path))
+            rows[path] = replace(known[path], size=size, mtime_ns=mtime, inode=inode)
         else:
             _, digest, listing, record, warnings, error = result
-            row = SeedRow(path, size, mtime, inode, digest, listing, record, warnings, error)
-            rows[path] = row
-            fresh.append(row)
+            row = SeedRow(path, size, mtime, inode, digest, *(listing or (None,) * 7), record, warnings, error)
+            store.put(row)
+            rows[path] = replace(row, record=None)  # records go to the cache, not into memory
             catalog.parsed += 1
         done += 1
         if progress is not None:
             progress(done, len(files))
-    if cache is not None:
-        try:
-            cache.put_seeds(fresh)
-            cache.restat(restat)
-            cache.forget_seeds_except(set(rows))
-        except sqlite3.DatabaseError:
-            pass  # the cache is only an optimization; the next build rebuilds it
+    store.finish(set(rows))
     listings = []
     for path, _ in files:
         row = rows[path]
         display = _display(path)
-        for message, line in json.loads(row.warnings):
-            catalog.warnings.append(SeedWarning(display, message, line))
+        if row.warnings != "[]":
+            for message, line in json.loads(row.warnings):
+                catalog.warnings.append(SeedWarning(display, message, line))
         if row.error is not None:
             message, line = json.loads(row.error)
             catalog.errors.append(SeedError(display, message, line))
         else:
-            id_, published_ts, updated_ts, published, quality, topics, digest = json.loads(row.listing)
-            listings.append(Listing(id_, published_ts, updated_ts, published, quality, tuple(topics), display, digest))
+            topics = tuple(row.topics.split(TOPIC_SEPARATOR)) if row.topics else ()
+            listings.append(Listing(row.id, row.published_ts, row.updated_ts, bool(row.published), row.quality,
+                                    topics, display, row.digest))
     catalog.listings, dropped = deduplicate(listings)
     catalog.duplicates = len(dropped)
     catalog.warnings.extend(dropped)
@@ -207,6 +202,44 @@ class Resolver:
         return article
 
 
+class _Store:
+    """Writes what the catalog learns to the cache in batches, so records never
+    pile up in memory; a cache that fails is left for the next build to rebuild."""
+
+    BATCH = 2000
+
+    def __init__(self, cache: Cache | None) -> None:
+        self._cache = cache
+        self._rows: list[SeedRow] = []
+        self._restat: list[tuple[int, int, int, str]] = []
+
+    def put(self, row: SeedRow) -> None:
+        if self._cache is not None:
+            self._rows.append(row)
+            if len(self._rows) >= self.BATCH:
+                self._flush()
+
+    def restat(self, stat: tuple[int, int, int, str]) -> None:
+        if self._cache is not None:
+            self._restat.append(stat)
+
+    def finish(self, present: set[str]) -> None:
+        self._flush()
+        if self._cache is not None:
+            self._guard(lambda: self._cache.forget_seeds_except(present))
+
+    def _flush(self) -> None:
+        rows, restat, self._rows, self._restat = self._rows, self._restat, [], []
+        if self._cache is not None:
+            self._guard(lambda: (self._cache.put_seeds(rows), self._cache.restat(restat)))
+
+    def _guard(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except sqlite3.DatabaseError:
+            self._cache = None  # the cache is only an optimization
+
+
 def _known_rows(cache: Cache | None) -> dict[str, SeedRow]:
     if cache is None:
         return {}
@@ -221,46 +254,64 @@ def _run(tasks: list, jobs: int) -> Iterable[tuple]:
     return ordered_map(load_task, tasks, jobs, PARALLEL_MIN_SEEDS)
 
 
-def load_task(task: tuple[str, str, str, str | None, str]) -> tuple:
+def load_task(task: tuple[str, str, str, str | None, str, bool]) -> tuple:
     """Worker: read one seed, and unless its hash is ``known``, normalize it.
 
-    Returns ("same", hash) or ("new", hash, listing JSON, record JSON, warnings
-    JSON, error JSON). Runs in worker processes: everything in and out is plain data.
+    Returns ("same", hash) or ("new", hash, listing columns, record JSON,
+    warnings JSON, error JSON). Runs in worker processes: everything in and out is plain data.
     """
-    from zoneinfo import ZoneInfo
-
-    from .loader import load_text
-    from .records import article_to_record, record_digest
-    from .seeds import decode_seed, read_seed_bytes
-
-    path, root, display, known, timezone = task
+    global _worker
+    if _worker is None:
+        _worker = _WorkerModules()
+    w = _worker
+    path, root, display, known, timezone, want_record = task
     try:
-        raw = read_seed_bytes(Path(path), Path(root), display)
+        raw = w.read_seed_bytes(Path(path), Path(root), display)
     except SeedError as error:
         return ("new", "", None, None, "[]", dumps([error.message, error.line]))
     digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
     if digest == known:
         return ("same", digest)
     try:
-        article, warnings = load_text(decode_seed(raw, display), display, ZoneInfo(timezone))
+        article, warnings = w.load_text(w.decode_seed(raw, display), display, w.zone(timezone))
     except SeedError as error:
         return ("new", digest, None, None, "[]", dumps([error.message, error.line]))
     except Exception as error:  # one seed must never stop the build
         message = f"unexpected {type(error).__name__}: {str(error)[:200]}"
         return ("new", digest, None, None, "[]", dumps([message, None]))
-    record = article_to_record(article)
-    listing = dumps([article.id, int(article.published_at.timestamp()), int(article.updated_at.timestamp()),
-                     article.published, article.quality, list(article.topics), record_digest(record)])
-    notes = dumps([[w.message, w.line] for w in warnings]) if warnings else "[]"
-    return ("new", digest, listing, record, notes, None)
+    # Without a cache the record is not needed; its digest still is (it names the
+    # content in feed fingerprints), so it is computed either way.
+    record = w.article_to_record(article)
+    listing = (article.id, int(article.published_at.timestamp()), int(article.updated_at.timestamp()),
+               int(article.published), article.quality, TOPIC_SEPARATOR.join(article.topics), w.record_digest(record))
+    notes = dumps([[warning.message, warning.line] for warning in warnings]) if warnings else "[]"
+    return ("new", digest, listing, record if want_record else None, notes, None)
+
+
+class _WorkerModules:
+    """What load_task needs, imported once per process, and only where seeds
+    are parsed: a build with a warm cache never imports the YAML libraries."""
+
+    def __init__(self) -> None:
+        from functools import lru_cache
+        from zoneinfo import ZoneInfo
+
+        from .loader import load_text
+        from .records import article_to_record, record_digest
+        from .seeds import decode_seed, read_seed_bytes
+
+        self.load_text, self.article_to_record, self.record_digest = load_text, article_to_record, record_digest
+        self.decode_seed, self.read_seed_bytes = decode_seed, read_seed_bytes
+        self.zone = lru_cache(maxsize=None)(ZoneInfo)
+
+
+_worker: _WorkerModules | None = None
 
 
 def _display(path: str) -> str:
     """A seed's path as messages show it: relative to the working directory when below it."""
-    cwd = os.getcwd()
-    if path.startswith(cwd + os.sep):
-        return path[len(cwd) + 1:]
-    return path
+    cwd = os.getcwd() + os.sep
+    return path[len(cwd):] if path.startswith(cwd) else path
 
 
 def _cache_key(source: str) -> str:

@@ -33,8 +33,13 @@ def render_json_feed(articles: Sequence[Article], meta: FeedMeta, topics: Mappin
         feed["icon"] = meta.logo
     if meta.hub:
         feed["hubs"] = [{"type": "WebSub", "url": meta.hub}]
-    feed["items"] = [_item(article, topics) for article in articles]
-    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    # The feed's own fields indented, then one item per line: as readable and
+    # diff-friendly as indenting everything, and json's C encoder does the work
+    # (it is not used with indent).
+    head = json.dumps(feed, ensure_ascii=False, indent=2)[:-2]
+    items = ",\n".join("    " + json.dumps(_item(a, topics), ensure_ascii=False) for a in articles)
+    body = f',\n  "items": [\n{items}\n  ]\n}}\n' if articles else ',\n  "items": []\n}\n'
+    return (head + body).encode("utf-8")
 
 
 def _item(article: Article, topics: Mapping[str, TopicRef]) -> dict[str, Any]:

@@ -36,9 +36,16 @@ _PYYAML_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000
 # Anchors, aliases and tags start a node: after a space, a flow indicator or a line start.
 _NODE_PROPERTY = re.compile(r"(?:^|[\s\[\{,])[&*!]\S", re.MULTILINE)
 _COMPLEX_KEY = re.compile(r"^\s*\?(?:\s|$)", re.MULTILINE)
+# Indicators libyaml refuses where YAML 1.2 parsers may take them as text:
+# reserved ones starting a token, block-scalar ones inside flow collections.
+_RESERVED_START = re.compile(r"(?:^|[\s\[\{,])[%@`]|[\[,][ \t]*[|>]", re.MULTILINE)
 # The integer fields an Article reads; their tokens must be plain decimals for
 # YAML 1.1 and 1.2 to agree (012, 0o12, 1_000 and 1:30 do not).
-_INTEGER_FIELD = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:quality|heat|width|height)[ \t]*:[ \t]*([^\s#]+)", re.MULTILINE)
+_INTEGER_FIELD = re.compile(
+    r"(?:quality|heat|[ \t]*(?:-[ \t]+)?(?:width|height))[ \t]*:[ \t]*([^\s#]+)[ \t]*(?:#.*)?")
+# Top-level keys start a line; related articles' quality (indented) is not read.
+_INTEGER_KEYS = ("\nquality:", "\nheat:", "width:", "height:")
+_INTEGER_KEY_LINE = re.compile(r"(?:quality|heat|[ \t]*(?:-[ \t]+)?(?:width|height))[ \t]*:")
 _PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)|[\"'].*")
 # A string PyYAML would have typed had it been plain (yaml/resolver.py): bool,
 # int, float, null, timestamp, merge, value. Such a string in a field the
@@ -52,6 +59,8 @@ _PYYAML_IMPLICIT = re.compile(
     r"[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9]"
     r"(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?"
 )
+# The first characters of everything _PYYAML_IMPLICIT matches (and '' itself).
+_IMPLICIT_FIRST = frozenset("0123456789+-.~yYnNtTfFoO<=")
 _TEXT_FIELDS = ("title", "excerpt", "category", "type", "webUrl", "originalUrl")
 
 
@@ -111,13 +120,38 @@ def _syntax_reads_alike(block: str) -> bool:
         return False
     if "?" in block and _COMPLEX_KEY.search(block):
         return False
+    if any(mark in block for mark in "%@`|>") and _RESERVED_START.search(block):
+        return False
     if "\n" + " " * 30 in block:  # deep block nesting: the PyYAML path limits depth
         return False
-    return all(_PLAIN_DECIMAL.fullmatch(token) for token in _INTEGER_FIELD.findall(block))
+    return _integers_are_plain(block)
+
+
+def _integers_are_plain(block: str) -> bool:
+    """The integers an Article reads (top-level quality and heat, image width
+    and height) are plain decimals (or quoted) in the text. str.find per key is
+    far cheaper than a multi-line regex over the whole block."""
+    for key in _INTEGER_KEYS:
+        start = block.find(key)
+        while start >= 0:
+            line_start = block.rfind("\n", 0, start + 1) + 1  # a key may begin with its newline
+            line_end = block.find("\n", start + 1)
+            line = block[line_start:line_end if line_end >= 0 else len(block)]
+            field = _INTEGER_FIELD.fullmatch(line)
+            if field is not None:
+                if not _PLAIN_DECIMAL.fullmatch(field.group(1)):
+                    return False
+            elif _INTEGER_KEY_LINE.match(line):
+                return False  # the key's line holds something unusual: let PyYAML read it
+            start = block.find(key, start + len(key))
+    return True
 
 
 def _values_read_alike(data: dict[str, Any]) -> bool:
-    """The strings the Article reads are ones PyYAML would also have read as strings."""
+    """The values read the same for PyYAML: the text fields an Article reads are
+    strings, and no string anywhere (keys included) is one PyYAML would have
+    typed had it been plain (``yes``, ``12:30``, ``=``, ``2021-13-45``: some
+    of those PyYAML cannot even construct, and the seed must fail as it would)."""
     texts: list[Any] = [data.get(field) for field in _TEXT_FIELDS]
     provider = data.get("provider")
     if isinstance(provider, dict):
@@ -130,11 +164,17 @@ def _values_read_alike(data: dict[str, Any]) -> bool:
             for item in items:
                 if isinstance(item, dict):
                     texts += [item.get("url"), item.get("title"), item.get("webUrl"), item.get("originalUrl")]
-    for value in texts:
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            return False  # 1.2 typed it (a number, a date): PyYAML may have typed it otherwise
-        if len(value) < 40 and _PYYAML_IMPLICIT.fullmatch(value):
-            return False
+    if any(value is not None and not isinstance(value, str) for value in texts):
+        return False  # 1.2 typed it (a number, a date): PyYAML may have typed it otherwise
+    stack: list[Any] = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item and item[0] in _IMPLICIT_FIRST and len(item) < 40 and _PYYAML_IMPLICIT.fullmatch(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return True

@@ -10,6 +10,7 @@ import sys
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
+WINDOW = 4096
 R = TypeVar("R")
 
 
@@ -29,7 +30,10 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
     chunk = max(1, min(64, len(tasks) // (processes * 8)))
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_die_with_parent) as pool:
-        yield from pool.map(function, tasks, chunksize=chunk)
+        # A window at a time: Executor.map submits everything at once, and
+        # results the caller has not taken yet would pile up in memory.
+        for window in batched(tasks, WINDOW):
+            yield from pool.map(function, window, chunksize=chunk)
 
 
 def _die_with_parent() -> None:

@@ -240,6 +240,10 @@ def parse_front_matter(text: str, display: str) -> FrontMatter:
     except _Refused as refused:
         message = refused.message.replace("{other}", str(first_line + (refused.other_line or 0) + 1))
         raise SeedError(display, message, first_line + refused.line + 1) from None
+    except (ValueError, OverflowError) as error:
+        # PyYAML's constructors raise these for values its resolvers accepted,
+        # such as the timestamp 2021-13-45.
+        raise SeedError(display, f"invalid value in front matter: {str(error)[:100]}", first_line + 1) from None
     finally:
         loader.dispose()
     check_mapping(data, display, first_line + 1)

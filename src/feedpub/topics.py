@@ -10,6 +10,7 @@ alike (then the rule in :func:`assign_slugs` applies).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -27,8 +28,11 @@ _TRANSLITERATIONS = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def topic_key(name: str) -> str:
-    """Return the identity of a topic name; '' for a name that is only space."""
+    """Return the identity of a topic name; '' for a name that is only space.
+
+    Memoized: a corpus has few distinct topic names and many uses of each."""
     return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", name)).strip().casefold()
 
 

@@ -1,0 +1,131 @@
+"""Time feedpub on a generated corpus against the PyYAML floor.
+
+    python benchmarks/bench.py            # 1,000 and 10,000 seeds
+    python benchmarks/bench.py --full     # also 100,000 seeds (about 400 MB of seeds)
+
+For each size, in one run on the same corpus: (a) the floor: read every file
+and parse its front matter with PyYAML's C loader, one process; (b) `feedpub
+build` cold (empty cache, empty output); (c) warm, nothing changed; (d) warm
+after editing one seed (the newest article, so its feeds must change); (e)
+after adding 100 seeds. Each runs as its own process, as a user would run it.
+At the end the output must be byte-identical to a `--jobs 1 --no-cache` build
+of the same seeds, or the benchmark fails. Corpora are kept in
+benchmarks/corpus-<n> (not in git) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from generate_seeds import generate  # noqa: E402
+
+SETTINGS = ["--min-quality", "50", "--limit", "50", "--base-url", "https://feeds.example.org/", "-q"]
+FLOOR = """
+import sys
+from pathlib import Path
+import yaml
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    text = path.read_text(encoding="utf-8")
+    yaml.load(text.split("---\\n", 2)[1], Loader=yaml.CSafeLoader)
+"""
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, of the largest process) of a command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def corpus(count: int) -> Path:
+    folder = HERE / f"corpus-{count}"
+    stamp = folder / ".complete"
+    if not stamp.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"generating {count:,} seeds in {folder} ...", file=sys.stderr)
+        generate(count, folder)
+        stamp.write_text("ok")
+    return folder
+
+
+def newest_seed(folder: Path) -> Path:
+    """The published seed with the latest date: editing it must change feeds."""
+    best = ("", None)
+    for path in folder.glob("*.txt"):
+        text = path.read_text(encoding="utf-8")
+        if "published: true" in text and re.search(r"^quality: ([5-9]\d|100)$", text, re.M):
+            when = re.search(r"^publishedDateTime: (\S+)", text, re.M).group(1)
+            best = max(best, (when, path), key=lambda pair: pair[0])
+    return best[1]
+
+
+def bench(count: int, jobs: list[str]) -> list[tuple[str, float, float, int]]:
+    work = Path(tempfile.mkdtemp(prefix=f"feedpub-bench-{count}-"))
+    seeds = work / "seeds"
+    shutil.copytree(corpus(count), seeds, ignore=shutil.ignore_patterns(".complete"))
+    out, cache = work / "feeds", work / "cache"
+    feedpub = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(out), "--cache-dir", str(cache),
+               *SETTINGS, *jobs]
+    rows = []
+    rows.append(("(a) floor: read + PyYAML C parse", *run([sys.executable, "-c", FLOOR, str(seeds)]), count))
+    rows.append(("(b) feedpub build, cold", *run(feedpub), count))
+    rows.append(("(c) warm, nothing changed", *run(feedpub), count))
+    edited = newest_seed(seeds)
+    edited.write_text(edited.read_text(encoding="utf-8").replace('title: "', 'title: "Edited: ', 1), encoding="utf-8")
+    rows.append(("(d) warm, one seed edited", *run(feedpub), count))
+    generate(100, seeds, seed=count + 7, first=count)
+    rows.append(("(e) warm, 100 seeds added", *run(feedpub), count + 100))
+    reference = work / "reference"
+    run([sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(reference), "--jobs", "1", "--no-cache",
+         *SETTINGS])
+    compare = filecmp.dircmp(out, reference, ignore=[".feedpub.lock"])
+    if compare.left_only or compare.right_only or _differs(compare):
+        raise SystemExit(f"output differs from a --jobs 1 --no-cache build: {work}")
+    shutil.rmtree(work)
+    return rows
+
+
+def _differs(compare: filecmp.dircmp) -> bool:
+    _, mismatch, errors = filecmp.cmpfiles(compare.left, compare.right, compare.common_files, shallow=False)
+    return bool(mismatch or errors) or any(_differs(sub) or sub.left_only or sub.right_only
+                                           for sub in compare.subdirs.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="also run 100,000 seeds")
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated seed counts")
+    parser.add_argument("--jobs", default=None, help="pass --jobs N to feedpub (default: all cores)")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")] + ([100_000] if args.full else [])
+    jobs = ["--jobs", args.jobs] if args.jobs else []
+    print(f"feedpub benchmark, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
+          f"{time.strftime('%Y-%m-%d')}")
+    print(f"| seeds | step | wall (s) | seeds/s | peak RSS (MB) | × floor |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for count in sizes:
+        rows = bench(count, jobs)
+        floor = rows[0][1]
+        for name, wall, rss, seeds in rows:
+            print(f"| {count:,} | {name} | {wall:.2f} | {seeds / wall:,.0f} | {rss:.0f} | {wall / floor:.3f} |",
+                  flush=True)
+    print("output identical to a --jobs 1 --no-cache build: yes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The incremental cache and parallel loading never change the output."""
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from feedpub import build
+from feedpub.cache import CACHE_FILE
+from feedpub.catalog import PARALLEL_MIN_SEEDS
+
+from conftest import article_fields, feed_files, make_config, write_seed
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+from generate_seeds import BAD_SEEDS, generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Enough seeds for worker processes to be used, some broken, some duplicated."""
+    seeds = tmp_path_factory.mktemp("corpus") / "seeds"
+    generate(PARALLEL_MIN_SEEDS + 50, seeds, seed=11)
+    for n, text in enumerate(BAD_SEEDS):
+        (seeds / f"bad_{n}.txt").write_text(text, encoding="utf-8")
+    return seeds
+
+
+def build_into(tmp_path: Path, seeds: Path, **overrides):
+    config = make_config(tmp_path, **overrides)
+    config = type(config)(**{**{f: getattr(config, f) for f in config.__slots__}, "seeds": seeds})
+    return config, build(config)
+
+
+@pytest.fixture(scope="module")
+def reference(corpus, tmp_path_factory):
+    config, report = build_into(tmp_path_factory.mktemp("reference"), corpus, jobs=1, cache=False)
+    assert report.invalid == len(BAD_SEEDS) and report.duplicates > 0
+    return feed_files(config.out), report
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+@pytest.mark.parametrize("cache", [False, True])
+def test_identical_output_for_any_jobs_with_and_without_cache(corpus, reference, tmp_path, jobs, cache):
+    config, report = build_into(tmp_path, corpus, jobs=jobs, cache=cache)
+    assert feed_files(config.out) == reference[0]
+    assert [str(e) for e in report.errors] == [str(e) for e in reference[1].errors]
+    assert [str(w) for w in report.warnings] == [str(w) for w in reference[1].warnings]
+
+
+def test_a_warm_build_parses_and_renders_nothing(corpus, reference, tmp_path):
+    config, first = build_into(tmp_path, corpus)
+    assert first.parsed == first.read
+    config, second = build_into(tmp_path, corpus)
+    assert (second.parsed, second.rendered, second.written) == (0, 0, [])
+    assert [str(w) for w in second.warnings] == [str(w) for w in first.warnings]  # warnings are kept too
+    assert [str(e) for e in second.errors] == [str(e) for e in first.errors]
+    assert feed_files(config.out) == reference[0]
+
+
+def test_one_edited_seed_is_parsed_again_and_only_its_feeds_rendered(tmp_path):
+    seeds = tmp_path / "seeds"
+    for n in range(1, 6):
+        write_seed(seeds, f"{n}.txt", **article_fields(n, topics=["AI"] if n % 2 else ["Robotics"]))
+    config, _ = build_into(tmp_path, seeds)
+    write_seed(seeds, "2.txt", **article_fields(2, topics=["Robotics"], title="Edited"))
+    _, report = build_into(tmp_path, seeds)
+    assert report.parsed == 1
+    assert sorted(report.written) == sorted(
+        [f"{base}{suffix}" for base in ("all", "topics/robotics") for suffix in (".rss.xml", ".atom.xml", ".json")]
+        + ["index.html"])
+    assert report.rendered == len(report.written)  # nothing else was rendered
+
+
+def test_a_touched_seed_is_hashed_not_parsed(tmp_path):
+    seeds = tmp_path / "seeds"
+    path = write_seed(seeds, "1.txt", **article_fields(1))
+    build_into(tmp_path, seeds)
+    os.utime(path, ns=(1, 1))  # as after a fresh checkout: new mtime, same bytes
+    _, report = build_into(tmp_path, seeds)
+    assert report.parsed == 0
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "bad record", "bad row"])
+def test_a_damaged_cache_is_detected_and_never_trusted(corpus, reference, tmp_path, damage):
+    config, _ = build_into(tmp_path, corpus)
+    database = config.cache_dir / CACHE_FILE
+    if damage == "garbage":
+        database.write_bytes(b"this is not a database" * 100)
+    elif damage == "truncated":
+        database.write_bytes(database.read_bytes()[: database.stat().st_size // 3])
+    else:
+        with sqlite3.connect(database) as db:
+            if damage == "bad record":
+                db.execute("UPDATE seeds SET record = '[1, \"evil\"]'")
+            else:
+                db.execute("UPDATE seeds SET topics = 123, published = 'x', id = NULL")
+    for path in config.out.rglob("*.*"):
+        if not path.name.startswith("."):
+            path.unlink()  # every feed must be rendered from what the cache gives
+    config, report = build_into(tmp_path, corpus)
+    assert feed_files(config.out) == reference[0]
+
+
+def test_settings_that_change_articles_invalidate_the_cache(tmp_path):
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "1.txt", text="---\ntitle: T\nwebUrl: https://x.example/\npublishedDateTime: 2024-01-01 10:00\n"
+                                     "published: true\n---\n")
+    build_into(tmp_path, seeds)
+    _, report = build_into(tmp_path, seeds, timezone="Asia/Tokyo")
+    assert report.parsed == 1
+    assert b"2024-01-01T01:00:00Z" in (tmp_path / "feeds" / "all.atom.xml").read_bytes()
+
+
+def test_a_file_changed_by_hand_is_rendered_again(tmp_path):
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "1.txt", **article_fields(1))
+    config, _ = build_into(tmp_path, seeds)
+    original = (config.out / "all.rss.xml").read_bytes()
+    (config.out / "all.rss.xml").write_text("vandalized")
+    _, report = build_into(tmp_path, seeds)
+    assert report.written == ["all.rss.xml"]
+    assert (config.out / "all.rss.xml").read_bytes() == original
+
+
+def test_no_cache_writes_no_cache(tmp_path):
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "1.txt", **article_fields(1))
+    config, _ = build_into(tmp_path, seeds, cache=False)
+    assert not config.cache_dir.exists()
+
+
+def test_malformed_warnings_or_errors_in_the_cache_are_not_trusted(corpus, reference, tmp_path):
+    config, _ = build_into(tmp_path, corpus)
+    with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:
+        db.execute("UPDATE seeds SET warnings = '{oops', error = CASE WHEN error IS NULL THEN NULL ELSE '[1]' END")
+    config, report = build_into(tmp_path, corpus)
+    assert report.parsed == report.read
+    assert feed_files(config.out) == reference[0]

@@ -1,0 +1,89 @@
+"""Differential test: the yaml-rs fast path and PyYAML give the same Articles.
+
+PyYAML is the reference. Over the whole generated benchmark corpus and a
+hypothesis strategy of scalars YAML 1.1 and 1.2 read differently, every seed
+must give the same Article and warnings, or the same error, either way.
+"""
+
+import sys
+from datetime import timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+import feedpub.loader as loader
+from feedpub.errors import SeedError
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+from generate_seeds import BAD_SEEDS, generate  # noqa: E402
+
+pytestmark = pytest.mark.skipif(loader.yaml_rs is None, reason="yaml-rs is not installed on this platform")
+
+
+
+def outcome(text: str, fast: bool):
+    try:
+        article, warnings = loader.load_text(text, "seed.txt", timezone.utc, fast=fast)
+        return article, [str(w) for w in warnings]
+    except SeedError as error:
+        return str(error)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    generate(400, folder, seed=3)
+    return [path.read_text(encoding="utf-8") for path in sorted(folder.iterdir())] + BAD_SEEDS
+
+
+def test_the_generated_corpus_reads_the_same_either_way(corpus):
+    for text in corpus:
+        assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+def test_the_fast_path_is_really_taken_for_ordinary_seeds(corpus):
+    taken = sum(loader._load_fast(text, "seed.txt", timezone.utc) is not None for text in corpus[:400])
+    assert taken >= 390  # otherwise the test above compares PyYAML with itself
+
+
+# Plain scalars YAML 1.1 (PyYAML) and 1.2 (yaml-rs) may type differently, and
+# other constructs where the two paths could part ways.
+TRICKY = [
+    "yes", "no", "on", "off", "Yes", "NO", "y", "n", "true", "True", "FALSE", "~", "null", "Null", "",
+    "012", "0o12", "0x1F", "0b101", "1_000", "12:30", "1:30:15", "190:20:30.15", "1e3", "1.5e3", "1.5e+3", "1.",
+    ".5", "-0", "+12", ".inf", "-.Inf", ".NaN", "<<", "=", "2021-1-5", "2021-01-05", "2021-01-05 10:00:00",
+    "2021-01-05T10:00:00.123+05:30", "2021-01-05t10:00:00z", "10:00", "'012'", '"yes"', "!!str 012", "!!int '7'",
+    "&a 5", "*a", "[1, 2]", "{a: 1}", "- x", "a: b", "'quoted # not a comment'", "x # comment", "0.0.1",
+    "2021-13-45", "2021-02-30 10:00:00", "1e999", "0x", "0b", "-", ":", "::", "a:b", "日本", "emoji 🚀", "\u00a0nbsp", "tab\there", "1,000", "50%", "@at", "`tick", "|", ">", "? key",
+]
+FIELDS = ["title", "excerpt", "quality", "heat", "published", "category", "type", "webUrl", "originalUrl",
+          "publishedDateTime", "updatedDateTime", "unknown"]
+
+
+@st.composite
+def tricky_seed(draw):
+    lines = {"title": "Base title", "webUrl": "https://x.example/a", "publishedDateTime": "2024-01-01T00:00:00Z",
+             "published": "true", "quality": "50"}
+    for field in draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=4, unique=True)):
+        lines[field] = draw(st.sampled_from(TRICKY))
+    text = "---\n" + "".join(f"{key}: {value}\n" for key, value in lines.items())
+    if draw(st.booleans()):
+        text += f"topics: [{draw(st.sampled_from(TRICKY))}, AI]\n"
+    if draw(st.booleans()):
+        text += (f"provider:\n  name: {draw(st.sampled_from(TRICKY))}\n  domain: x.example\n"
+                 f"images:\n  - url: https://i.example/1.png\n    width: {draw(st.sampled_from(TRICKY))}\n")
+    if draw(st.booleans()):
+        text += f"related:\n  - title: {draw(st.sampled_from(TRICKY))}\n    webUrl: https://r.example/1\n    quality: 012\n"
+    return text + "---\n"
+
+
+@given(tricky_seed())
+def test_tricky_scalars_read_the_same_either_way(text):
+    assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+def test_without_yaml_rs_everything_goes_through_pyyaml(monkeypatch, corpus):
+    monkeypatch.setattr(loader, "yaml_rs", None)
+    for text in corpus[:20]:
+        assert outcome(text, fast=True) == outcome(text, fast=False)
