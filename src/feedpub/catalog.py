@@ -13,8 +13,9 @@ import hashlib
 import json
 import os
 import sqlite3
-from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase
+from dataclasses import dataclass, field
+import fnmatch
+import re
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -48,6 +49,7 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...]) -> list[tuple[str, os
     """
     found: list[tuple[str, str, os.stat_result]] = []
     prefix = len(str(root)) + 1
+    matches = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
     stack = [str(root)]
     while stack:
         folder = stack.pop()
@@ -57,7 +59,7 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...]) -> list[tuple[str, os
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
-                elif any(fnmatchcase(entry.name, pattern) for pattern in patterns):
+                elif matches(entry.name):
                     try:
                         stat = entry.stat()
                     except OSError:
@@ -83,15 +85,20 @@ def build_catalog(
     files = scan_seed_files(root, patterns)
     stats = dict(files)
     catalog.read = len(files)
+    # Rows are plain tuples in SeedRow's field order: 100,000 dataclass
+    # instances would cost a warm build more than everything else it does.
     known = _known_rows(cache)
     tasks: list[tuple[str, str, str, str | None, str, bool]] = []
-    rows: dict[str, SeedRow] = {}
+    rows: dict[str, tuple] = {}
+    # Messages show paths relative to the working directory when the seeds are below it.
+    cwd = os.getcwd() + os.sep
+    cut = len(cwd) if str(root).startswith(cwd) else 0
     for path, stat in files:
         row = known.get(path)
-        if row is not None and (row.size, row.mtime_ns, row.inode) == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+        if row is not None and row[1] == stat.st_size and row[2] == stat.st_mtime_ns and row[3] == stat.st_ino:
             rows[path] = row
         else:
-            tasks.append((path, str(root), _display(path), row.hash if row else None, timezone, cache is not None))
+            tasks.append((path, str(root), path[cut:], row[4] if row else None, timezone, cache is not None))
     store = _Store(cache)
     done = len(rows)
     for task, result in zip(tasks, _run(tasks, jobs)):
@@ -100,31 +107,31 @@ def build_catalog(
         size, mtime, inode = stat.st_size, stat.st_mtime_ns, stat.st_ino
         if result[0] == "same":
             store.restat((size, mtime, inode, path))
-            rows[path] = replace(known[path], size=size, mtime_ns=mtime, inode=inode)
+            rows[path] = known[path]
         else:
             _, digest, listing, record, warnings, error = result
-            row = SeedRow(path, size, mtime, inode, digest, *(listing or (None,) * 7), record, warnings, error)
-            store.put(row)
-            rows[path] = replace(row, record=None)  # records go to the cache, not into memory
+            row = (path, size, mtime, inode, digest, *(listing or (None,) * 7), record, warnings, error)
+            store.put(SeedRow(*row))
+            rows[path] = row[:12] + (None,) + row[13:]  # records go to the cache, not into memory
             catalog.parsed += 1
         done += 1
         if progress is not None:
             progress(done, len(files))
-    store.finish(set(rows))
+    store.finish(known.keys() - rows.keys())
     listings = []
     for path, _ in files:
-        row = rows[path]
-        display = _display(path)
-        if row.warnings != "[]":
-            for message, line in json.loads(row.warnings):
-                catalog.warnings.append(SeedWarning(display, message, line))
-        if row.error is not None:
-            message, line = json.loads(row.error)
-            catalog.errors.append(SeedError(display, message, line))
+        (_, _, _, _, _, id_, published_ts, updated_ts, published, quality, topics, digest, _, warnings,
+         error) = rows[path]
+        source = path[cut:]
+        if warnings != "[]":
+            for message, line in json.loads(warnings):
+                catalog.warnings.append(SeedWarning(source, message, line))
+        if error is not None:
+            message, line = json.loads(error)
+            catalog.errors.append(SeedError(source, message, line))
         else:
-            topics = tuple(row.topics.split(TOPIC_SEPARATOR)) if row.topics else ()
-            listings.append(Listing(row.id, row.published_ts, row.updated_ts, bool(row.published), row.quality,
-                                    topics, display, row.digest))
+            listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality,
+                                    tuple(topics.split(TOPIC_SEPARATOR)) if topics else (), source, digest))
     catalog.listings, dropped = deduplicate(listings)
     catalog.duplicates = len(dropped)
     catalog.warnings.extend(dropped)
@@ -223,10 +230,11 @@ class _Store:
         if self._cache is not None:
             self._restat.append(stat)
 
-    def finish(self, present: set[str]) -> None:
+    def finish(self, gone: set[str]) -> None:
+        """Write what is left, and forget seeds that no longer exist."""
         self._flush()
-        if self._cache is not None:
-            self._guard(lambda: self._cache.forget_seeds_except(present))
+        if self._cache is not None and gone:
+            self._guard(lambda: self._cache.forget_seeds(sorted(gone)))
 
     def _flush(self) -> None:
         rows, restat, self._rows, self._restat = self._rows, self._restat, [], []
@@ -240,7 +248,7 @@ class _Store:
             self._cache = None  # the cache is only an optimization
 
 
-def _known_rows(cache: Cache | None) -> dict[str, SeedRow]:
+def _known_rows(cache: Cache | None) -> dict[str, tuple]:
     if cache is None:
         return {}
     try:
@@ -306,12 +314,6 @@ class _WorkerModules:
 
 
 _worker: _WorkerModules | None = None
-
-
-def _display(path: str) -> str:
-    """A seed's path as messages show it: relative to the working directory when below it."""
-    cwd = os.getcwd() + os.sep
-    return path[len(cwd):] if path.startswith(cwd) else path
 
 
 def _cache_key(source: str) -> str:

@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from .model import Article, Image, Listing, Provider, Related
+from .model import Article, Image, Provider, Related
 
 RECORD_VERSION = 1
 
@@ -76,19 +76,6 @@ def record_to_article(record: str, source: str) -> Article:
     except (TypeError, ValueError, KeyError, IndexError, OverflowError, OSError) as error:
         raise ValueError(f"not an article record: {error}") from None
     return article
-
-
-def listing_of(article: Article, digest: str) -> Listing:
-    return Listing(
-        id=article.id,
-        published_ts=int(article.published_at.timestamp()),
-        updated_ts=int(article.updated_at.timestamp()),
-        published=article.published,
-        quality=article.quality,
-        topics=article.topics,
-        source=article.source,
-        digest=digest,
-    )
 
 
 def _str(value: Any) -> str:
