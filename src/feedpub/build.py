@@ -109,11 +109,24 @@ def build(
 
 
 def open_cache(config: Config) -> Cache | None:
-    """The build cache of ``config``, or None with ``cache = false``. The
-    settings that change normalized records are part of its stamp."""
+    """The build cache of ``config``, or None with ``cache = false``. Its stamp
+    holds what changes records or rendered bytes besides feedpub itself: the
+    time zone setting and the versions of the parsing and feed libraries."""
     if not config.cache:
         return None
-    return Cache.open(config.cache_dir, f"tz={config.timezone}")
+    return Cache.open(config.cache_dir, f"tz={config.timezone};{_library_versions()}")
+
+
+def _library_versions() -> str:
+    from importlib import metadata
+
+    versions = []
+    for name in ("feedgen", "lxml", "PyYAML", "yaml-rs", "python-dateutil"):
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return ",".join(versions)
 
 
 def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache | None, check: bool) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from . import __version__
-from .build import BuildReport, build
+from .build import BuildReport, build, open_cache
 from .plan import plan_build
 from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
@@ -187,7 +187,12 @@ def topics_command(config_file: Path | None, seeds: Path | None, **overrides: An
     """
     with _handle_errors():
         config = _resolve_config(config_file, seeds, **overrides)
-        plan = plan_build(config, _progress())
+        cache = open_cache(config)
+        try:
+            plan = plan_build(config, _progress(), cache, config.processes)
+        finally:
+            if cache is not None:
+                cache.close()
     for warning in deployment_warnings(config):
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{'articles':>8}  {'slug':<30}  topic  (feeds)")
