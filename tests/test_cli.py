@@ -1,4 +1,5 @@
 import json
+import sys
 import os
 from pathlib import Path
 
@@ -157,3 +158,22 @@ def test_check_exits_0_with_warnings_only_and_speaks_github_and_json(project):
         "diagnostics": [{"path": "seeds/odd.txt", "line": 11, "level": "warning",
                          "message": "topics is a single string, not a list; read as one topic"}],
     }
+
+
+def test_progress_bar_only_on_a_terminal_and_only_for_long_builds(monkeypatch, capsys):
+    import io
+
+    from feedpub import cli as cli_module
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert cli_module._progress() is None  # not a terminal
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", terminal)
+    update = cli_module._progress()
+    update(1, 10)  # a short build: no bar
+    assert terminal.getvalue() == ""
+    total = cli_module.PROGRESS_MIN_SEEDS
+    for done in range(1, total + 1):
+        update(done, total)
+    assert "Reading seeds" in terminal.getvalue()
