@@ -152,3 +152,12 @@ def test_a_new_version_of_a_library_invalidates_the_cache(tmp_path, monkeypatch)
     monkeypatch.setattr(build_module, "_library_versions", lambda: "feedgen=99")
     _, report = build_into(tmp_path, seeds)
     assert report.parsed == 1 and report.rendered > 0
+
+
+def test_an_unusable_cache_folder_means_a_build_without_cache(tmp_path):
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "1.txt", **article_fields(1))
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    config, report = build_into(tmp_path, seeds, cache_dir=blocker)
+    assert report.counts.passed == 1 and (config.out / "all.rss.xml").exists()

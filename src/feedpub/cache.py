@@ -82,11 +82,12 @@ class Cache:
         try:
             return cls(folder, settings)
         except (sqlite3.DatabaseError, OSError):
-            reset(folder)
+            pass
         try:
+            reset(folder)
             return cls(folder, settings)
         except (sqlite3.DatabaseError, OSError):
-            return None
+            return None  # e.g. a read-only checkout: build without a cache
 
     def seeds(self) -> dict[str, tuple]:
         """Every well-formed seed row as a plain tuple in SeedRow's field order,
