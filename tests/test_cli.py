@@ -177,3 +177,10 @@ def test_progress_bar_only_on_a_terminal_and_only_for_long_builds(monkeypatch, c
     for done in range(1, total + 1):
         update(done, total)
     assert "Reading seeds" in terminal.getvalue()
+
+
+def test_check_formats_in_the_cli_are_those_the_checker_knows():
+    from feedpub import checks
+    from feedpub import cli as cli_module
+
+    assert cli_module.CHECK_FORMATS == checks.FORMATS

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-import feedpub.seeds
+import feedpub.catalog
 from feedpub.collect import collect, deduplicate, load_seed
 from feedpub.errors import SeedError
 
@@ -41,15 +41,21 @@ def test_order_of_files_on_disk_does_not_matter(tmp_path, monkeypatch):
     for n in range(30):
         write_seed(seeds, f"{n % 3}/{n:03d}.txt", **article_fields(n, webUrl=f"https://x.example/{n % 25}"))
     expected = collect(seeds, ("*.txt",), timezone.utc)
-    real_walk = feedpub.seeds.os.walk
+    real_scandir = feedpub.catalog.os.scandir
 
-    def shuffled_walk(top, *args, **kwargs):
-        for folder, dirnames, filenames in real_walk(top, *args, **kwargs):
-            random.shuffle(dirnames)
-            random.shuffle(filenames)
-            yield folder, dirnames, filenames
+    class ShuffledScandir:
+        def __init__(self, folder):
+            with real_scandir(folder) as entries:
+                self.entries = list(entries)
+            random.shuffle(self.entries)
 
-    monkeypatch.setattr(feedpub.seeds.os, "walk", shuffled_walk)
+        def __enter__(self):
+            return iter(self.entries)
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(feedpub.catalog.os, "scandir", ShuffledScandir)
     for seed in range(3):
         random.seed(seed)
         again = collect(seeds, ("*.txt",), timezone.utc)

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import SeedError
-from feedpub.seeds import find_seed_files, parse_front_matter, read_front_matter
+from feedpub.catalog import scan_seed_files
+from feedpub.seeds import parse_front_matter, read_front_matter
 
 from conftest import FIXTURES
 
@@ -80,7 +81,7 @@ def test_seed_files_are_found_recursively_in_path_order(tmp_path):
     for name in ("b.txt", "a/z.md", "a/y.txt", ".hidden.txt", ".git/x.txt", "notes.json", "c.TXT"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    found = [p.relative_to(tmp_path).as_posix() for p in find_seed_files(tmp_path, ("*.txt", "*.md"))]
+    found = [Path(p).relative_to(tmp_path).as_posix() for p, _ in scan_seed_files(tmp_path, ("*.txt", "*.md"))]
     assert found == ["a/y.txt", "a/z.md", "b.txt"]
 
 

@@ -90,9 +90,7 @@ def build_catalog(
     known = _known_rows(cache)
     tasks: list[tuple[str, str, str, str | None, str, bool]] = []
     rows: dict[str, tuple] = {}
-    # Messages show paths relative to the working directory when the seeds are below it.
-    cwd = os.getcwd() + os.sep
-    cut = len(cwd) if str(root).startswith(cwd) else 0
+    cut = display_cut(root)
     for path, stat in files:
         row = known.get(path)
         if row is not None and row[1] == stat.st_size and row[2] == stat.st_mtime_ns and row[3] == stat.st_ino:
@@ -246,6 +244,13 @@ class _Store:
             action()
         except sqlite3.DatabaseError:
             self._cache = None  # the cache is only an optimization
+
+
+def display_cut(root: Path) -> int:
+    """How much to cut off a seed path below ``root`` (absolute) to show it in
+    messages: relative to the working directory when the seeds are below it."""
+    cwd = os.getcwd() + os.sep
+    return len(cwd) if str(root).startswith(cwd) else 0
 
 
 def _known_rows(cache: Cache | None) -> dict[str, tuple]:

@@ -14,8 +14,8 @@ from typing import Callable
 from .errors import SeedError, SeedWarning
 from .model import Article
 from .normalize import normalize_article
-from .catalog import deduplicate
-from .seeds import FrontMatter, find_seed_files, read_front_matter
+from .catalog import deduplicate, display_cut, scan_seed_files
+from .seeds import FrontMatter, read_front_matter
 
 Progress = Callable[[int, int], None]  # (seeds done, seeds in all)
 Inspect = Callable[[FrontMatter, Article], None]
@@ -33,13 +33,19 @@ class Collection:
 
 
 def load_seed(
-    path: Path, root: Path, tz: tzinfo, warnings: list[SeedWarning], inspect: Inspect | None = None
+    path: Path,
+    root: Path,
+    tz: tzinfo,
+    warnings: list[SeedWarning],
+    inspect: Inspect | None = None,
+    display: str | None = None,
 ) -> Article:
     """Read and normalize one seed file; raise SeedError when it cannot be published.
 
-    ``inspect``, if given, sees the front matter next to the article made of it.
+    ``inspect``, if given, sees the front matter next to the article made of it;
+    ``display`` is the path messages show (default: the path as given).
     """
-    display = _display_path(path, root)
+    display = display or str(path)
     front = read_front_matter(path, root, display)
     article = normalize_article(front, tz, warnings)
     if inspect is not None:
@@ -60,17 +66,19 @@ def collect(
     link: see :func:`deduplicate` for which one is kept.
     """
     result = Collection()
-    paths = list(find_seed_files(root, patterns))
+    root = root.absolute()
+    cut = display_cut(root)
+    paths = [path for path, _ in scan_seed_files(root, patterns)]
     articles: list[Article] = []
     for done, path in enumerate(paths, 1):
         result.read += 1
         try:
-            articles.append(load_seed(path, root, tz, result.warnings, inspect))
+            articles.append(load_seed(Path(path), root, tz, result.warnings, inspect, path[cut:]))
         except SeedError as error:
             result.errors.append(error)
         except Exception as error:  # one seed must never stop the build
             detail = str(error)[:200]  # bounded: an exception may quote the seed
-            result.errors.append(SeedError(_display_path(path, root), f"unexpected {type(error).__name__}: {detail}"))
+            result.errors.append(SeedError(path[cut:], f"unexpected {type(error).__name__}: {detail}"))
         if progress is not None:
             progress(done, len(paths))
     result.articles, dropped = deduplicate(articles)
@@ -78,12 +86,3 @@ def collect(
     result.warnings.extend(dropped)
     result.articles.sort(key=Article.sort_key)
     return result
-
-
-def _display_path(path: Path, root: Path) -> str:
-    """The path as people should see it in messages: relative to the working
-    directory when the seed is below it, else as found."""
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -100,7 +100,10 @@ class Plan:
             yield INDEX_PATH, _fingerprint(self._index_args(digests=True)), self._index
 
     def paths(self) -> list[str]:
-        return [path for path, _, _ in self.outputs()]
+        """Every output path, in the order of :meth:`outputs`, without
+        fingerprinting or rendering anything."""
+        extra = [OPML_PATH] + ([INDEX_PATH] if self.config.index_page else [])
+        return [feed.path for feed in self.feeds] + extra
 
     def render_outputs(
         self, outputs: Sequence[tuple[str, str, Callable[[], bytes]]], processes: int

@@ -9,11 +9,9 @@ the line in the file.
 
 from __future__ import annotations
 
-import fnmatch
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -128,25 +126,6 @@ class FrontMatter:
 
     def line_of(self, key: str) -> int | None:
         return self.key_lines.get(key)
-
-
-def find_seed_files(root: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
-    """Yield seed files under ``root`` whose name matches a pattern, sorted by path.
-
-    Recursive; hidden files and folders (``.git``) are skipped. The order is
-    that of the relative POSIX paths, so it is the same on every machine.
-    """
-    found: list[tuple[str, Path]] = []
-    for folder, dirnames, filenames in os.walk(root):
-        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-        for name in filenames:
-            if name.startswith(".") or not any(fnmatch.fnmatchcase(name, p) for p in patterns):
-                continue
-            path = Path(folder, name)
-            found.append((path.relative_to(root).as_posix(), path))
-    found.sort()
-    for _, path in found:
-        yield path
 
 
 def read_front_matter(path: Path, root: Path, display: str) -> FrontMatter:
