@@ -145,9 +145,9 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache
         else:
             pending.append((path, fingerprint, render))
     written: list[tuple[str, str, int, int]] = []
-    for (path, fingerprint, _), data in zip(pending, plan.render_outputs(pending, config.processes)):
+    for path, fingerprint, render in pending:
         target = config.out / path
-        changed = _put(target, data, check)
+        changed = _put(target, render(), check)
         (report.written if changed else report.unchanged).append(path)
         report.rendered += 1
         if not check:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
 from . import __version__
 from .cache import Cache
@@ -25,7 +25,6 @@ from .errors import ConfigError
 from .filters import FilterCounts, apply_filters
 from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
-from .parallel import batched, ordered_map
 from .render import ArchiveLinks, FeedMeta, TopicRef, render_feed
 from .site_index import HEADLINES, INDEX_PATH, IndexEntry
 from .topics import assign_slugs, display_names, topic_key
@@ -35,10 +34,6 @@ SUFFIXES = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
 OVERALL_BASE = "all"
 TOPIC_BASE = "topics/{slug}"
 ARCHIVE_BASE = "archive/{feed}/{page}"
-# Feeds rendered per batch (bounds the Articles in memory at once), and the
-# fewest worth sending to worker processes.
-RENDER_BATCH = 64
-PARALLEL_MIN_FEEDS = 16
 # RFC 5005 defines archives for Atom (and RSS through atom:link); JSON Feed has none.
 ARCHIVE_FORMATS = ("rss", "atom")
 
@@ -104,23 +99,6 @@ class Plan:
         fingerprinting or rendering anything."""
         extra = [OPML_PATH] + ([INDEX_PATH] if self.config.index_page else [])
         return [feed.path for feed in self.feeds] + extra
-
-    def render_outputs(
-        self, outputs: Sequence[tuple[str, str, Callable[[], bytes]]], processes: int
-    ) -> Iterator[bytes]:
-        """The bytes of each of ``outputs``, in order. Feeds are rendered in
-        worker processes when there are many (a cold build renders them all);
-        Articles are loaded here, a batch at a time, and sent along."""
-        feeds = {feed.path: feed for feed in self.feeds}
-        for batch in batched(outputs, RENDER_BATCH):
-            tasks = []
-            for path, _, render in batch:
-                feed = feeds.get(path)
-                tasks.append((feed.fmt, self.articles_of(feed), feed.meta, self.refs) if feed else render)
-            feed_tasks = [task for task in tasks if isinstance(task, tuple)]
-            rendered = iter(ordered_map(render_task, feed_tasks, processes, PARALLEL_MIN_FEEDS))
-            for task in tasks:
-                yield next(rendered) if isinstance(task, tuple) else task()
 
     def articles_of(self, feed: PlannedFeed) -> list[Article]:
         return self.resolver.articles(feed.items)
@@ -199,12 +177,6 @@ def plan_build(
     paths = plan.paths()
     assert len(paths) == len(set(paths)), "two files planned at one path"
     return plan
-
-
-def render_task(task: tuple[str, list[Article], FeedMeta, dict[str, TopicRef]]) -> bytes:
-    """Worker: render one feed from plain data."""
-    fmt, articles, meta, refs = task
-    return render_feed(articles, meta, fmt, refs)
 
 
 def _fingerprint(value: object) -> str:
