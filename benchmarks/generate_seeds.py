@@ -2,7 +2,8 @@
 
     python benchmarks/generate_seeds.py 10000 benchmarks/corpus-10k
 
-Seeds follow the reference seed's field mix (provider, images, related, an
+Seeds follow the reference seed's field mix and size (about 3.3 KB: provider,
+images, AMP links, 0-4 related articles with their own provider and image, an
 opaque `secured` blob), with Zipf-like topic popularity over 40 topics, 1-4
 topics per article, about 80% published, quality 0-100, a little Unicode and
 about 0.5% duplicate links. The same N and --seed always give the same bytes.
@@ -28,6 +29,7 @@ PROVIDERS = [("Example News", "news.example.com"), ("Daily Planet", "dailyplanet
 WORDS = ("facial recognition ban civil rights city officials technology data model open report "
          "study market growth policy “quoted” café naïve 東京 🚀 security network").split()
 
+SLUG_WORDS = [word for word in WORDS if word.isascii() and word.isalpha()]
 
 # Broken seeds for --bad: each kind a build must report and skip.
 BAD_SEEDS = [
@@ -38,28 +40,49 @@ BAD_SEEDS = [
 ]
 
 
+def cdn_amp(url: str) -> str:
+    host, _, path = url.removeprefix("https://").partition("/")
+    return f"https://{host.replace('.', '-')}.cdn.ampproject.org/c/s/{host}/{path}"
+
+
+def sentence(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(low, high))).capitalize()
+
+
+def related_text(rng: random.Random, n: int, k: int, when: datetime) -> str:
+    """One related article with the reference seed's fields; some have an image."""
+    url = f"https://related.example.com/public-safety/{n}-{k}-{'-'.join(rng.choices(SLUG_WORDS, k=rng.randint(4, 8)))}.html"
+    image = f"""    images:
+      - url: "https://media.related.example.com/images/{n}-{k}.jpg"
+        width: {rng.choice([640, 939, 1200])}
+        height: {rng.choice([360, 630, 675])}
+        isCached: true
+""" if rng.random() < 0.6 else ""
+    return f"""  - title: "{sentence(rng, 5, 11)}"
+    excerpt: "{sentence(rng, 20, 40)}."
+    publishedDateTime: {(when - timedelta(days=k + 1)).strftime('%Y-%m-%dT%H:%M:00Z')}
+    webUrl: "{url}"
+    ampWebUrl: "{url}?AMP"
+    cdnAmpWebUrl: "{cdn_amp(url)}?AMP"
+    type: article
+    provider:
+      name: Related Source
+      domain: related.example.com
+    quality: {rng.randint(0, 100)}
+{image}"""
+
+
 def seed_text(rng: random.Random, n: int, start: datetime) -> str:
     weights = [1 / (rank + 1) for rank in range(len(TOPICS))]
     topics = sorted(set(rng.choices(TOPICS, weights, k=rng.randint(1, 4))), key=TOPICS.index)
     when = start + timedelta(minutes=rng.randint(0, 60 * 24 * 365 * 3))
     link_id = n if rng.random() > 0.005 else max(0, n - rng.randint(1, 50))
     provider = rng.choice(PROVIDERS)
-    title = " ".join(rng.choices(WORDS, k=rng.randint(5, 11))).capitalize()
-    excerpt = " ".join(rng.choices(WORDS, k=rng.randint(25, 45))).capitalize() + "."
-    secured = base64.b64encode(rng.randbytes(300)).decode()
+    title = sentence(rng, 5, 11)
+    excerpt = sentence(rng, 25, 45) + "."
+    secured = base64.b64encode(rng.randbytes(240)).decode()
     url = f"https://{PROVIDERS[link_id % len(PROVIDERS)][1]}/news/article/{link_id}.php"
-    related = "".join(
-        f"""  - title: "Related story {n}-{k}"
-    excerpt: "{excerpt[:120]}"
-    publishedDateTime: {(when - timedelta(days=k + 1)).strftime('%Y-%m-%dT%H:%M:00Z')}
-    webUrl: "https://related.example.com/{n}/{k}.html"
-    provider:
-      name: Related Source
-      domain: related.example.com
-    quality: {rng.randint(0, 100)}
-"""
-        for k in range(rng.randint(0, 3))
-    )
+    related = "".join(related_text(rng, n, k, when) for k in range(rng.choice((0, 1, 2, 2, 2, 3, 3, 4))))
     topic_lines = "".join(f"  - {topic}\n" for topic in topics)
     return f"""---
 category: news
@@ -69,6 +92,7 @@ publishedDateTime: {when.strftime('%Y-%m-%dT%H:%M:00Z')}
 originalUrl: "{url}"
 webUrl: "{url}"
 ampWebUrl: "{url.replace('/article/', '/amp/')}"
+cdnAmpWebUrl: "{cdn_amp(url.replace('/article/', '/amp/'))}"
 type: article
 quality: {rng.randint(0, 100)}
 heat: {rng.choice([-1, rng.randint(0, 1000)])}
