@@ -9,7 +9,6 @@ for the few items that make it into a feed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -21,6 +20,7 @@ from typing import Callable, Iterable, Sequence
 
 from .cache import TOPIC_SEPARATOR, Cache, SeedRow, dumps
 from .errors import SeedError, SeedWarning
+from .hashing import blake2b
 from .model import Article, Listing
 from .parallel import ordered_map
 
@@ -48,25 +48,38 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...]) -> list[tuple[str, os
     Hidden files and folders are skipped; links to folders are not followed.
     """
     found: list[tuple[str, str, os.stat_result]] = []
-    prefix = len(str(root)) + 1
-    matches = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
-    stack = [str(root)]
+    matches = _name_matcher(patterns)
+    stack = [(str(root), "")]
     while stack:
-        folder = stack.pop()
+        folder, relative = stack.pop()
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.startswith("."):
+                name = entry.name
+                if name.startswith("."):
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif matches(entry.name):
+                    stack.append((entry.path, f"{relative}{name}/"))
+                elif matches(name):
                     try:
                         stat = entry.stat()
                     except OSError:
                         stat = entry.stat(follow_symlinks=False)  # a dangling link: reading reports it
-                    found.append((entry.path[prefix:].replace(os.sep, "/"), entry.path, stat))
-    found.sort()
+                    found.append((relative + name, entry.path, stat))
+    found.sort(key=_first)
     return [(path, stat) for _, path, stat in found]
+
+
+def _name_matcher(patterns: tuple[str, ...]) -> Callable[[str], object]:
+    """A test of file names against glob ``patterns``; ``*.ext`` patterns (the
+    usual ones) become one str.endswith, ten times cheaper than a regex."""
+    if all(p.startswith("*.") and not any(c in p[1:] for c in "*?[") for p in patterns):
+        suffixes = tuple(p[1:] for p in patterns)
+        return lambda name: name.endswith(suffixes)
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+
+
+def _first(item: tuple[str, str, os.stat_result]) -> str:
+    return item[0]
 
 
 def build_catalog(
@@ -282,7 +295,7 @@ def load_task(task: tuple[str, str, str, str | None, str, bool]) -> tuple:
         raw = w.read_seed_bytes(Path(path), Path(root), display)
     except SeedError as error:
         return ("new", "", None, None, "[]", dumps([error.message, error.line]))
-    digest = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    digest = blake2b(raw, digest_size=16).hexdigest()
     if digest == known:
         return ("same", digest)
     try:

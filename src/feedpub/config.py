@@ -8,7 +8,6 @@ against the working directory.
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from dataclasses import dataclass, fields, replace
@@ -19,12 +18,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .render import FEED_FORMATS
-
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 CONFIG_FILE = "feedpub.toml"
 PYPROJECT_FILE = "pyproject.toml"
@@ -237,6 +230,10 @@ def deployment_warnings(config: Config) -> list[str]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # imported here: most builds have no config file
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -266,6 +263,8 @@ def _from_mapping(data: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _did_you_mean(key: str) -> str:
+    import difflib  # only for a misspelt key
+
     matches = difflib.get_close_matches(key, _KEY_TYPES, n=1)
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 

@@ -1,4 +1,4 @@
-"""The records the pipeline passes along: frozen, slotted, made of tuples.
+"""The records the pipeline passes along: immutable, slotted, made of tuples.
 
 Instances are immutable and hashable, so one normalized article can sit in the
 overall feed and in several topic feeds without copies.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +78,7 @@ class Article:
         return (not self.published, -self.updated_at.timestamp(), -self.published_at.timestamp(), self.source)
 
 
-@dataclass(frozen=True, slots=True)
-class Listing:
+class Listing(NamedTuple):
     """What sorting, filtering, grouping and de-duplication need of an article,
     and nothing else: a few dozen bytes where the Article has kilobytes.
 
@@ -86,6 +86,9 @@ class Listing:
     items that make it into a feed. ``digest`` identifies the normalized
     article's content, so a feed whose items' digests did not change need not
     be rendered again. Times are whole seconds since the epoch, UTC.
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and a warm
+    build makes one per seed, where a frozen dataclass costs 4x the time.
     """
 
     id: str

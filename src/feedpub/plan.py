@@ -13,7 +13,6 @@ Output layout (subscribers depend on it; see README "URL layout")::
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -23,6 +22,7 @@ from .catalog import Catalog, Progress, Resolver, build_catalog
 from .config import Config
 from .errors import ConfigError
 from .filters import FilterCounts, apply_filters
+from .hashing import blake2b
 from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
 from .render import ArchiveLinks, FeedMeta, TopicRef, render_feed
@@ -180,7 +180,7 @@ def plan_build(
 
 
 def _fingerprint(value: object) -> str:
-    return hashlib.blake2b(repr((__version__, value)).encode("utf-8"), digest_size=16).hexdigest()
+    return blake2b(repr((__version__, value)).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def group_by_topic(

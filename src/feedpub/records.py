@@ -7,11 +7,11 @@ exactly the expected shape is rejected (ValueError), and the seed is read again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timezone
 from typing import Any
 
+from .hashing import blake2b
 from .model import Article, Image, Provider, Related
 
 RECORD_VERSION = 1
@@ -45,7 +45,7 @@ def article_to_record(article: Article) -> str:
 
 
 def record_digest(record: str) -> str:
-    return hashlib.blake2b(record.encode("utf-8"), digest_size=10).hexdigest()
+    return blake2b(record.encode("utf-8"), digest_size=10).hexdigest()
 
 
 def record_to_article(record: str, source: str) -> Article:

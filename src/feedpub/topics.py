@@ -11,11 +11,12 @@ alike (then the rule in :func:`assign_slugs` applies).
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import unicodedata
 from collections import Counter
 from typing import Iterable
+
+from .hashing import sha256
 
 MAX_SLUG_LENGTH = 60
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
@@ -74,7 +75,7 @@ def slugify(key: str) -> str:
 
 def fallback_slug(key: str, base: str = "topic") -> str:
     """A slug made unique by a short hash of the key: stable for that key forever."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    digest = sha256(key.encode("utf-8")).hexdigest()[:8]
     return f"{base}-{digest}"
 
 

@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import time
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
@@ -80,6 +79,8 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     """
     if is_current(path, data):
         return False
+    import tempfile  # here: a build that writes nothing need not import it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -1,0 +1,59 @@
+"""Finding seed files, and what the build stamps its cache with."""
+
+import fnmatch
+import importlib
+import os
+from importlib import metadata
+
+import pytest
+
+from feedpub.catalog import scan_seed_files
+
+build_module = importlib.import_module("feedpub.build")  # `feedpub.build` is the function
+
+
+def reference_scan(root, patterns):
+    """What scan_seed_files must find, by os.walk and fnmatch: visible files
+    matching a pattern (case-sensitively), in visible folders, sorted by
+    relative POSIX path."""
+    found = []
+    for folder, folders, files in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and any(fnmatch.fnmatchcase(name, p) for p in patterns):
+                path = os.path.join(folder, name)
+                found.append((os.path.relpath(path, root).replace(os.sep, "/"), path))
+    return [path for _, path in sorted(found)]
+
+
+@pytest.fixture
+def tree(tmp_path):
+    for name in ["b.txt", "a.md", "a.TXT", "notes.txt.bak", ".hidden.txt", "a-b.txt", "sub/z.txt", "sub/deeper/y.md",
+                 "sub.txt", ".git/x.txt", "sub/.cache/w.txt", "other/c.yaml", "other/q.txt"]:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    return tmp_path
+
+
+@pytest.mark.parametrize("patterns", [("*.txt", "*.md"), ("*.txt",), ("[ab].*", "*.y?ml"), ("*",)])
+def test_the_scan_finds_what_a_walk_with_fnmatch_finds_in_its_order(tree, patterns):
+    found = scan_seed_files(tree, patterns)
+    assert [path for path, _ in found] == reference_scan(tree, patterns)
+    assert all(stat.st_size == 1 for _, stat in found)
+
+
+def test_seeds_in_a_subfolder_sort_by_their_relative_path(tree):
+    relative = [os.path.relpath(path, tree) for path, _ in scan_seed_files(tree, ("*.txt",))]
+    # "-" < "." < "/" in ASCII: a-b.txt, b.txt, other/q.txt, sub.txt, sub/z.txt
+    assert relative == ["a-b.txt", "b.txt", "other/q.txt", "sub.txt", "sub/z.txt"]
+
+
+def test_library_versions_match_importlib_metadata():
+    expected = []
+    for name in build_module.LIBRARIES:
+        try:
+            expected.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            expected.append(f"{name}=none")
+    assert build_module._library_versions() == ",".join(expected)
