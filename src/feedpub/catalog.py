@@ -292,7 +292,7 @@ def load_task(task: tuple[str, str, str, str | None, str, bool]) -> tuple:
     w = _worker
     path, root, display, known, timezone, want_record = task
     try:
-        raw = w.read_seed_bytes(Path(path), Path(root), display)
+        raw = w.read_seed_bytes(path, root, display)
     except SeedError as error:
         return ("new", "", None, None, "[]", dumps([error.message, error.line]))
     digest = blake2b(raw, digest_size=16).hexdigest()

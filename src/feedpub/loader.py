@@ -36,17 +36,17 @@ _PYYAML_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000
 # Anchors, aliases and tags start a node: after a space, a flow indicator or a line start.
 _NODE_PROPERTY = re.compile(r"(?:^|[\s\[\{,])[&*!]\S", re.MULTILINE)
 _COMPLEX_KEY = re.compile(r"^\s*\?(?:\s|$)", re.MULTILINE)
+# What a complex key needs: a cheap search first, since URLs are full of '?'.
+_QUESTION_MARK = re.compile(r"\?(?:\s|\Z)")
 # Indicators libyaml refuses where YAML 1.2 parsers may take them as text:
 # reserved ones starting a token, block-scalar ones inside flow collections.
 _RESERVED_START = re.compile(r"(?:^|[\s\[\{,])[%@`]|[\[,][ \t]*[|>]", re.MULTILINE)
 # The integer fields an Article reads; their tokens must be plain decimals for
-# YAML 1.1 and 1.2 to agree (012, 0o12, 1_000 and 1:30 do not).
-_INTEGER_FIELD = re.compile(
-    r"(?:quality|heat|[ \t]*(?:-[ \t]+)?(?:width|height))[ \t]*:[ \t]*([^\s#]+)[ \t]*(?:#.*)?")
-# Top-level keys start a line; related articles' quality (indented) is not read.
-_INTEGER_KEYS = ("\nquality:", "\nheat:", "width:", "height:")
-_INTEGER_KEY_LINE = re.compile(r"(?:quality|heat|[ \t]*(?:-[ \t]+)?(?:width|height))[ \t]*:")
-_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)|[\"'].*")
+# YAML 1.1 and 1.2 to agree (012, 0o12, 1_000 and 1:30 do not). Every key of
+# these names is checked, however it is spelt: `width :`, `"width":`.
+_INTEGER_KEY_NAMES = ("quality", "heat", "width", "height")
+# A double-quoted key with an escape (`"wid\x74h"`) could be any of them.
+_ESCAPED_KEY = re.compile(r'"[^"\n]*\\[^"\n]*"[ \t]*:')
 # A string PyYAML would have typed had it been plain (yaml/resolver.py): bool,
 # int, float, null, timestamp, merge, value. Such a string in a field the
 # Article reads sends the seed to PyYAML.
@@ -118,7 +118,7 @@ def _syntax_reads_alike(block: str) -> bool:
             return False
     if ("&" in block or "*" in block or "!" in block) and _NODE_PROPERTY.search(block):
         return False
-    if "?" in block and _COMPLEX_KEY.search(block):
+    if _QUESTION_MARK.search(block) and _COMPLEX_KEY.search(block):
         return False
     if any(mark in block for mark in "%@`|>") and _RESERVED_START.search(block):
         return False
@@ -128,23 +128,34 @@ def _syntax_reads_alike(block: str) -> bool:
 
 
 def _integers_are_plain(block: str) -> bool:
-    """The integers an Article reads (top-level quality and heat, image width
-    and height) are plain decimals (or quoted) in the text. str.find per key is
-    far cheaper than a multi-line regex over the whole block."""
-    for key in _INTEGER_KEYS:
+    """The values of keys named like the integers an Article reads (quality,
+    heat, image width and height, at any depth) are plain decimals or quoted
+    in the text. str.find per key name is far cheaper than a regex over the
+    whole block; a name in running text, not followed by ':', is skipped."""
+    if "\\" in block and _ESCAPED_KEY.search(block):
+        return False
+    for key in _INTEGER_KEY_NAMES:
         start = block.find(key)
         while start >= 0:
-            line_start = block.rfind("\n", 0, start + 1) + 1  # a key may begin with its newline
-            line_end = block.find("\n", start + 1)
-            line = block[line_start:line_end if line_end >= 0 else len(block)]
-            field = _INTEGER_FIELD.fullmatch(line)
-            if field is not None:
-                if not _PLAIN_DECIMAL.fullmatch(field.group(1)):
-                    return False
-            elif _INTEGER_KEY_LINE.match(line):
-                return False  # the key's line holds something unusual: let PyYAML read it
-            start = block.find(key, start + len(key))
+            at = start + len(key)
+            start = block.find(key, at)
+            if block[at:at + 1] in ("'", '"'):
+                at += 1  # a quoted key
+            while block[at:at + 1] in (" ", "\t"):
+                at += 1
+            if block[at:at + 1] != ":":
+                continue
+            end = block.find("\n", at)
+            value = block[at + 1:end if end >= 0 else len(block)].strip(" \t")
+            if not (_is_plain_decimal(value) or value[:1] in ("'", '"') and value):
+                return False  # 012, 0x1F, 1e3, a comment, a value on the next line...
     return True
+
+
+def _is_plain_decimal(value: str) -> bool:
+    """-?(0|[1-9][0-9]*): an integer YAML 1.1 and 1.2 read alike."""
+    digits = value[1:] if value.startswith("-") else value
+    return digits.isdigit() and digits.isascii() and (digits[0] != "0" or digits == "0")
 
 
 def _values_read_alike(data: dict[str, Any]) -> bool:
