@@ -1,5 +1,6 @@
 """The incremental cache and parallel loading never change the output."""
 
+import importlib
 import os
 import sqlite3
 import sys
@@ -10,6 +11,8 @@ import pytest
 from feedpub import build
 from feedpub.cache import CACHE_FILE
 from feedpub.catalog import PARALLEL_MIN_SEEDS
+
+build_module = importlib.import_module("feedpub.build")  # `feedpub.build` is the function
 
 from conftest import article_fields, feed_files, make_config, write_seed
 
@@ -47,6 +50,23 @@ def test_identical_output_for_any_jobs_with_and_without_cache(corpus, reference,
     assert feed_files(config.out) == reference[0]
     assert [str(e) for e in report.errors] == [str(e) for e in reference[1].errors]
     assert [str(w) for w in report.warnings] == [str(w) for w in reference[1].warnings]
+
+
+def test_feeds_rendered_in_worker_processes_are_the_same_bytes(corpus, reference, tmp_path, monkeypatch):
+    import feedpub.parallel
+
+    used = []
+    real = feedpub.parallel.ordered_map
+
+    def spy(function, tasks, processes, minimum):
+        used.append((function.__name__, len(tasks), processes))
+        return real(function, tasks, processes, minimum)
+
+    monkeypatch.setattr(feedpub.parallel, "ordered_map", spy)
+    config, _ = build_into(tmp_path, corpus, jobs=2, cache=True)
+    renders = [use for use in used if use[0] == "_render_one"]
+    assert renders and renders[0][1] >= build_module.PARALLEL_MIN_FEEDS and renders[0][2] == 2
+    assert feed_files(config.out) == reference[0]
 
 
 def test_a_warm_build_parses_and_renders_nothing(corpus, reference, tmp_path):
@@ -141,9 +161,6 @@ def test_malformed_warnings_or_errors_in_the_cache_are_not_trusted(corpus, refer
 
 
 def test_a_new_version_of_a_library_invalidates_the_cache(tmp_path, monkeypatch):
-    import importlib
-
-    build_module = importlib.import_module("feedpub.build")  # `feedpub.build` is the function
     seeds = tmp_path / "seeds"
     write_seed(seeds, "1.txt", **article_fields(1))
     build_into(tmp_path, seeds)

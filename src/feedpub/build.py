@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
 from .cache import Cache
 from .catalog import Progress
@@ -29,6 +30,10 @@ from .writers import (
     render_manifest,
     write_if_changed,
 )
+
+
+# Below this many files to render, starting worker processes costs more than it saves.
+PARALLEL_MIN_FEEDS = 16
 
 
 @dataclass(slots=True)
@@ -164,9 +169,9 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache
         else:
             pending.append((path, fingerprint, render))
     written: list[tuple[str, str, int, int]] = []
-    for path, fingerprint, render in pending:
+    for (path, fingerprint, _), data in zip(pending, _render_all(plan, pending, config.processes)):
         target = config.out / path
-        changed = _put(target, render(), check)
+        changed = _put(target, data, check)
         (report.written if changed else report.unchanged).append(path)
         report.rendered += 1
         if not check:
@@ -184,6 +189,38 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache
                 target.unlink()
             report.removed.append(path)
     report.manifest_changed |= _put(manifest, render_manifest(current), check)
+
+
+def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
+    """The bytes of each pending file, in order. With many files to render,
+    in forked processes: they inherit the plan and its loaded Articles, so
+    only an index goes to a worker and only bytes come back. Processes, not
+    threads: feedgen switches the process-wide locale while it formats dates."""
+    renders = [render for _, _, render in pending]
+    feeds = {feed.path: feed for feed in plan.feeds}
+    needed = (item for path, _, _ in pending if path in feeds for item in feeds[path].items)
+    if (processes < 2 or len(renders) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
+            or not plan.resolver.preload(needed)):
+        for render in renders:
+            yield render()
+        return
+    from . import atom, jsonfeed, rss  # noqa: F401  imported once here, not in every worker
+    from .parallel import ordered_map
+
+    global _RENDERS
+    _RENDERS = renders
+    try:
+        yield from ordered_map(_render_one, range(len(renders)), processes, PARALLEL_MIN_FEEDS)
+    finally:
+        _RENDERS = []
+
+
+def _render_one(index: int) -> bytes:
+    """Worker: render the index-th pending file of the forking build."""
+    return _RENDERS[index]()
+
+
+_RENDERS: list[Callable[[], bytes]] = []
 
 
 def _output_key(config: Config, path: str) -> str:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from . import __version__
 from .records import RECORD_VERSION
@@ -34,12 +33,12 @@ CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, siz
 """
 
 
-@dataclass(frozen=True, slots=True)
-class SeedRow:
+class SeedRow(NamedTuple):
     """A seed as the cache knows it: its stat and hash, the fields of its
     Listing as plain columns (no decoding on a warm build), its Article
     ``record`` (JSON), its ``warnings`` (JSON). A seed that failed has ``error``
-    (JSON [message, line]) and no listing."""
+    (JSON [message, line]) and no listing. A tuple in column order, so that
+    sqlite takes rows as they are: a cold build writes one per seed."""
 
     path: str
     size: int
@@ -66,6 +65,10 @@ class Cache:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / CACHE_FILE
         self._db = sqlite3.connect(self.path, timeout=30)
+        # WAL with synchronous=NORMAL: a commit costs no fsync, and a crash or
+        # power loss can lose the last commits but never corrupt the file.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_TABLES)
         stamp = f"{SCHEMA}/{__version__}/{RECORD_VERSION}/{settings}"
         found = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
@@ -101,8 +104,7 @@ class Cache:
 
     def put_seeds(self, rows: Iterable[SeedRow]) -> None:
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                 [tuple(getattr(r, f) for f in SeedRow.__slots__) for r in rows])
+            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def restat(self, rows: Iterable[tuple[int, int, int, str]]) -> None:
         """Record new size/mtime/inode for seeds whose content is unchanged."""

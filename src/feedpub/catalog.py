@@ -181,6 +181,23 @@ class Resolver:
     def __init__(self, root: Path, timezone: str, cache: Cache | None) -> None:
         self._root, self._timezone, self._cache = root, timezone, cache
         self._memo: dict[str, Article] = {}
+        # A forked child must not touch its parent's sqlite connection.
+        self._pid = os.getpid()
+
+    def preload(self, listings: Iterable[Listing]) -> bool:
+        """Load the Articles of ``listings`` now, if they fit in memory at once.
+        True when they do: :meth:`articles` then needs neither cache nor disk,
+        which is what rendering in forked processes needs."""
+        wanted = {listing.source for listing in listings}
+        if len(wanted) > self.MEMORY:
+            return False
+        missing = [source for source in sorted(wanted) if source not in self._memo]
+        if len(self._memo) + len(missing) > self.MEMORY:
+            self._memo = {source: self._memo[source] for source in wanted if source in self._memo}
+            missing = [source for source in sorted(wanted) if source not in self._memo]
+        if missing:
+            self._load(missing)
+        return True
 
     def articles(self, listings: Sequence[Listing]) -> list[Article]:
         missing = [listing.source for listing in listings if listing.source not in self._memo]
@@ -194,7 +211,7 @@ class Resolver:
         from .records import record_to_article
 
         records: dict[str, str | None] = {}
-        if self._cache is not None:
+        if self._cache is not None and os.getpid() == self._pid:
             try:
                 records = dict(self._cache.records([_cache_key(s) for s in sources]))
             except sqlite3.DatabaseError:
