@@ -106,6 +106,16 @@ def _differs(compare: filecmp.dircmp) -> bool:
                                            for sub in compare.subdirs.values())
 
 
+def compile_feedpub() -> None:
+    """Byte-compile feedpub, as `pip install` does: an editable install run
+    with PYTHONDONTWRITEBYTECODE would otherwise compile it on every build."""
+    import compileall
+    import importlib.util
+
+    package = Path(importlib.util.find_spec("feedpub").origin).parent
+    compileall.compile_dir(str(package), quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="also run 100,000 seeds")
@@ -114,6 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")] + ([100_000] if args.full else [])
     jobs = ["--jobs", args.jobs] if args.jobs else []
+    compile_feedpub()
     print(f"feedpub benchmark, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
           f"{time.strftime('%Y-%m-%d')}")
     print(f"| seeds | step | wall (s) | seeds/s | peak RSS (MB) | × floor |")

@@ -7,10 +7,12 @@ feedgen switches the process-wide locale while it formats RSS dates.
 from __future__ import annotations
 
 import sys
+from itertools import islice
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
-WINDOW = 4096
+# Chunks per process submitted ahead of the one whose results are being taken.
+IN_FLIGHT = 8
 R = TypeVar("R")
 
 
@@ -23,17 +25,29 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
         yield from map(function, tasks)
         return
     import multiprocessing
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
     # fork starts a worker in milliseconds, with everything already imported.
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    chunk = max(1, min(64, len(tasks) // (processes * 8)))
+    size = max(1, min(64, len(tasks) // (processes * 8)))
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_die_with_parent) as pool:
-        # A window at a time: Executor.map submits everything at once, and
-        # results the caller has not taken yet would pile up in memory.
-        for window in batched(tasks, WINDOW):
-            yield from pool.map(function, window, chunksize=chunk)
+        # A bounded number of chunks in flight, topped up as results are
+        # taken: results the caller has not taken cannot pile up in memory,
+        # and the workers never wait for the caller to drain a batch.
+        chunks = batched(tasks, size)
+        pending = deque(pool.submit(_apply, function, chunk) for chunk in islice(chunks, processes * IN_FLIGHT))
+        while pending:
+            results = pending.popleft().result()
+            chunk = next(chunks, None)
+            if chunk is not None:
+                pending.append(pool.submit(_apply, function, chunk))
+            yield from results
+
+
+def _apply(function: Callable[[T], R], chunk: list[T]) -> list[R]:
+    return [function(task) for task in chunk]
 
 
 def _die_with_parent() -> None:
