@@ -102,7 +102,7 @@ class Cache:
             " digest, NULL, warnings, error FROM seeds WHERE " + _WELL_FORMED)
         return {row[0]: row for row in rows if (row[13] == "[]" and row[14] is None) or _notes_well_formed(row)}
 
-    def put_seeds(self, rows: Iterable[SeedRow]) -> None:
+    def put_seeds(self, rows: Iterable[SeedRow | tuple]) -> None:
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 

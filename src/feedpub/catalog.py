@@ -18,13 +18,15 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .cache import TOPIC_SEPARATOR, Cache, SeedRow, dumps
+from .cache import TOPIC_SEPARATOR, Cache, dumps
 from .errors import SeedError, SeedWarning
 from .hashing import blake2b
 from .model import Article, Listing
 from .parallel import ordered_map
 
 Progress = Callable[[int, int], None]
+# The listing columns of a seed that failed.
+_NO_LISTING = (None,) * 7
 # Below this many seeds to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_SEEDS = 400
 
@@ -96,33 +98,34 @@ def build_catalog(
     catalog = Catalog()
     root = root.absolute()  # cache keys are absolute paths
     files = scan_seed_files(root, patterns)
-    stats = dict(files)
     catalog.read = len(files)
     # Rows are plain tuples in SeedRow's field order: 100,000 dataclass
     # instances would cost a warm build more than everything else it does.
     known = _known_rows(cache)
     tasks: list[tuple[str, str, str, str | None, str, bool]] = []
+    stats: list[os.stat_result] = []
     rows: dict[str, tuple] = {}
     cut = display_cut(root)
+    folder = str(root)
     for path, stat in files:
         row = known.get(path)
         if row is not None and row[1] == stat.st_size and row[2] == stat.st_mtime_ns and row[3] == stat.st_ino:
             rows[path] = row
         else:
-            tasks.append((path, str(root), path[cut:], row[4] if row else None, timezone, cache is not None))
+            tasks.append((path, folder, path[cut:], row[4] if row else None, timezone, cache is not None))
+            stats.append(stat)
     store = _Store(cache)
     done = len(rows)
-    for task, result in zip(tasks, _run(tasks, jobs)):
+    for task, stat, result in zip(tasks, stats, _run(tasks, jobs)):
         path = task[0]
-        stat = stats[path]
-        size, mtime, inode = stat.st_size, stat.st_mtime_ns, stat.st_ino
         if result[0] == "same":
-            store.restat((size, mtime, inode, path))
+            store.restat((stat.st_size, stat.st_mtime_ns, stat.st_ino, path))
             rows[path] = known[path]
         else:
             _, digest, listing, record, warnings, error = result
-            row = (path, size, mtime, inode, digest, *(listing or (None,) * 7), record, warnings, error)
-            store.put(SeedRow(*row))
+            row = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino, digest, *(listing or _NO_LISTING), record,
+                   warnings, error)
+            store.put(row)  # a SeedRow, as the plain tuple sqlite takes
             rows[path] = row[:12] + (None,) + row[13:]  # records go to the cache, not into memory
             catalog.parsed += 1
         done += 1
@@ -245,10 +248,11 @@ class _Store:
 
     def __init__(self, cache: Cache | None) -> None:
         self._cache = cache
-        self._rows: list[SeedRow] = []
+        self._rows: list[tuple] = []
         self._restat: list[tuple[int, int, int, str]] = []
 
-    def put(self, row: SeedRow) -> None:
+    def put(self, row: tuple) -> None:
+        """Queue a row (SeedRow's fields, in order) for writing."""
         if self._cache is not None:
             self._rows.append(row)
             if len(self._rows) >= self.BATCH:
