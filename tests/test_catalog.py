@@ -7,7 +7,10 @@ from importlib import metadata
 
 import pytest
 
-from feedpub.catalog import scan_seed_files
+from feedpub.catalog import build_catalog, scan_seed_files
+from feedpub.model import Listing
+
+from conftest import article_fields, write_seed
 
 build_module = importlib.import_module("feedpub.build")  # `feedpub.build` is the function
 
@@ -57,3 +60,15 @@ def test_library_versions_match_importlib_metadata():
         except metadata.PackageNotFoundError:
             expected.append(f"{name}=none")
     assert build_module._library_versions() == ",".join(expected)
+
+
+def test_listings_come_newest_first_then_by_link(tmp_path):
+    # Few distinct dates, links out of file order: ties decide most places.
+    for n in range(60):
+        fields = article_fields(n, webUrl=f"https://news.example.com/{(n * 37) % 60}",
+                                publishedDateTime=f"2024-01-0{n % 3 + 1}T00:00:00Z")
+        write_seed(tmp_path, f"{n:02d}.txt", **fields)
+    listings = build_catalog(tmp_path, ("*.txt",), "UTC", None, 1).listings
+    assert len(listings) == 60
+    assert listings == sorted(listings, key=Listing.sort_key)
+    assert listings != sorted(listings, key=lambda item: (item.published_ts, item.id))
