@@ -104,6 +104,11 @@ def test_integers_spelt_unusually_read_the_same_either_way(line):
     assert outcome(text, fast=True) == outcome(text, fast=False)
 
 
+def test_the_keys_the_guard_skips_are_ones_pyyaml_reads_as_strings():
+    typed = [key for key in loader._FORMAT_KEYS if loader._PYYAML_IMPLICIT.fullmatch(key)]
+    assert typed == [] and "quality" in loader._FORMAT_KEYS
+
+
 def test_without_yaml_rs_everything_goes_through_pyyaml(monkeypatch, corpus):
     monkeypatch.setattr(loader, "yaml_rs", None)
     for text in corpus[:20]:

@@ -13,7 +13,7 @@ Articles. Without yaml-rs installed, every seed takes the PyYAML path.
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,13 @@ _PYYAML_IMPLICIT = re.compile(
 # The first characters of everything _PYYAML_IMPLICIT matches (and '' itself).
 _IMPLICIT_FIRST = frozenset("0123456789+-.~yYnNtTfFoO<=")
 _TEXT_FIELDS = ("title", "excerpt", "category", "type", "webUrl", "originalUrl")
+# What yaml-rs builds besides dicts, lists and strings.
+_SCALAR_TYPES = frozenset({int, float, bool, type(None), datetime, date})
+# The keys of the seed format: none is a string PyYAML would type, so the walk
+# in _values_read_alike need not look at them one by one.
+_FORMAT_KEYS = frozenset(
+    "category title excerpt publishedDateTime updatedDateTime originalUrl webUrl ampWebUrl cdnAmpWebUrl type"
+    " quality heat published provider name domain topics images url width height isCached related secured".split())
 
 
 def load_article(path: Path, root: Path, display: str, tz: tzinfo, fast: bool = True) -> tuple[Article, list[SeedWarning]]:
@@ -178,14 +185,19 @@ def _values_read_alike(data: dict[str, Any]) -> bool:
     if any(value is not None and not isinstance(value, str) for value in texts):
         return False  # 1.2 typed it (a number, a date): PyYAML may have typed it otherwise
     stack: list[Any] = [data]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
+        item = pop()
+        kind = type(item)  # exact types, cheap to test; anything else goes to PyYAML
+        if kind is dict:
+            if not item.keys() <= _FORMAT_KEYS:  # keys are strings too, but these are known plain
+                extend(item)
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is str:
             if item and item[0] in _IMPLICIT_FIRST and len(item) < 40 and _PYYAML_IMPLICIT.fullmatch(item):
                 return False
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        elif kind not in _SCALAR_TYPES:
+            return False
     return True
