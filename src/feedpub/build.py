@@ -131,8 +131,8 @@ LIBRARIES = ("feedgen", "lxml", "PyYAML", "yaml-rs", "python-dateutil")
 
 def _library_versions() -> str:
     """``name=version`` of each of LIBRARIES, from the names of the installed
-    metadata folders (``lxml-6.1.3.dist-info``), first on sys.path wins, as
-    for imports. importlib.metadata gives the same answer, but importing it
+    metadata folders (``lxml-6.1.3.dist-info``, ``feedgen-1.0.0-py3.10.egg-info``),
+    first on sys.path wins, as for imports. importlib.metadata gives the same answer, but importing it
     costs a warm build 15 ms."""
     wanted = {_distribution_key(name): name for name in LIBRARIES}
     found: dict[str, str] = {}
@@ -143,8 +143,9 @@ def _library_versions() -> str:
             continue
         for name in names:
             if name.endswith((".dist-info", ".egg-info")):
+                # name-version.dist-info, or name-version[-pyX.Y[-platform]].egg-info
                 distribution, _, version = name.rpartition(".")[0].partition("-")
-                found.setdefault(_distribution_key(distribution), version)
+                found.setdefault(_distribution_key(distribution), version.partition("-")[0])
     return ",".join(f"{name}={found.get(key, 'none')}" for key, name in wanted.items())
 
 
