@@ -1,7 +1,9 @@
 """Find seed files and read their YAML front matter.
 
-Splitting uses python-frontmatter's YAML handler; parsing uses PyYAML's C
-loader (the pure-Python one only where libyaml is missing). Everything that
+Splitting uses python-frontmatter's boundary rule; parsing uses PyYAML's C
+loader with limits (yaml_reader.py). Both are imported on first use: seeds
+that take the fast path (loader.py) need neither, and importing them costs
+28 ms. Everything that
 python-frontmatter would silently turn into empty metadata (no front matter,
 an unclosed block, a block that is a list) is reported here as a SeedError with
 the line in the file.
@@ -14,110 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from frontmatter.default_handlers import YAMLHandler
-
 from .errors import SeedError
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_HANDLER = YAMLHandler()
 # Where the platform has no O_NOFOLLOW, islink decides before opening.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 
-# Limits that keep one hostile seed from costing more than a normal one.
+# A limit that keeps one hostile seed from costing more than a normal one
+# (yaml_reader.py has the limits on the YAML itself).
 MAX_SEED_BYTES = 1024 * 1024
-# Nodes once aliases are expanded: a "billion laughs" document is small on disk
-# and tiny as a node graph, but anything that walks it would walk 10^9 nodes.
-MAX_EXPANDED_NODES = 50_000
-MAX_DEPTH = 40
-
-
-class _Refused(Exception):
-    """Front matter that parses but is refused: too large, too deep, ambiguous.
-
-    ``line`` is 0-based within the front-matter block; ``message`` may hold
-    ``{other}``, filled with the file line of ``other_line``.
-    """
-
-    def __init__(self, message: str, line: int, other_line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.other_line = other_line
-
-
-class _SeedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that checks the node graph before constructing anything, and
-    remembers the line of each top-level key."""
-
-    key_lines: dict[str, int]
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        _check_node_graph(node)
-        if isinstance(node, yaml.MappingNode):
-            self.key_lines = {
-                key.value: key.start_mark.line
-                for key, _ in node.value
-                if isinstance(key, yaml.ScalarNode)
-            }
-        return super().construct_document(node)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [child for pair in node.value for child in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-def _check_node_graph(root: yaml.Node) -> None:
-    """Refuse alias bombs, recursive aliases, deep nesting and duplicate keys.
-
-    Walks each distinct node once (iteratively, so depth cannot overflow the
-    stack) and computes how many nodes the document would have with every
-    alias expanded.
-    """
-    expanded: dict[int, int] = {}
-    in_progress: set[int] = set()
-    stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
-    while stack:
-        node, depth, children_done = stack.pop()
-        ident = id(node)
-        if children_done:
-            in_progress.discard(ident)
-            size = 1 + sum(expanded[id(child)] for child in _children(node))
-            if size > MAX_EXPANDED_NODES:
-                raise _Refused(
-                    f"front matter too complex: over {MAX_EXPANDED_NODES} values once aliases are expanded",
-                    node.start_mark.line,
-                )
-            expanded[ident] = size
-            continue
-        if ident in expanded:
-            continue
-        if ident in in_progress:
-            raise _Refused("front matter has a recursive alias", node.start_mark.line)
-        if depth > MAX_DEPTH:
-            raise _Refused(f"front matter nested deeper than {MAX_DEPTH} levels", node.start_mark.line)
-        if isinstance(node, yaml.MappingNode):
-            _check_duplicate_keys(node)
-        in_progress.add(ident)
-        stack.append((node, depth, True))
-        stack.extend((child, depth + 1, False) for child in _children(node) if id(child) not in expanded)
-
-
-def _check_duplicate_keys(node: yaml.MappingNode) -> None:
-    # PyYAML keeps the last of two equal keys without a word; a seed saying
-    # `published` twice is ambiguous, so refuse it.
-    seen: dict[str, int] = {}
-    for key, _ in node.value:
-        if isinstance(key, yaml.ScalarNode) and key.value != "<<":
-            if key.value in seen:
-                message = f"duplicate key {key.value[:40]!r} (first on line {{other}})"
-                raise _Refused(message, key.start_mark.line, seen[key.value])
-            seen[key.value] = key.start_mark.line
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +120,9 @@ def split_front_matter(text: str, display: str) -> tuple[str, int]:
     start = len(text) - len(text.lstrip())
     if not text.strip():
         raise SeedError(display, "empty file: a seed needs a front-matter block between '---' lines")
-    boundaries = _HANDLER.FM_BOUNDARY.finditer(text, start)
+    from frontmatter.default_handlers import YAMLHandler  # here: it imports PyYAML
+
+    boundaries = YAMLHandler.FM_BOUNDARY.finditer(text, start)
     opening = next(boundaries, None)
     if opening is None or opening.start() != start:
         line = text.count("\n", 0, start) + 1
@@ -227,11 +136,13 @@ def split_front_matter(text: str, display: str) -> tuple[str, int]:
 
 def parse_front_matter(text: str, display: str) -> FrontMatter:
     """Parse the front matter of a seed's text with PyYAML; see :func:`read_front_matter`."""
+    import yaml  # here, not at the top: seeds the fast path reads never need it
+
+    from .yaml_reader import Refused, load_yaml
+
     block, first_line = split_front_matter(text, display)
-    loader = _SeedLoader(block)
-    loader.key_lines = {}
     try:
-        data = loader.get_single_data()
+        data, key_lines = load_yaml(block)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = first_line + mark.line + 1 if mark else None
@@ -241,17 +152,15 @@ def parse_front_matter(text: str, display: str) -> FrontMatter:
         raise SeedError(display, f"invalid YAML in front matter: {problem}", line) from None
     except yaml.YAMLError as error:
         raise SeedError(display, f"invalid YAML in front matter: {error}", first_line + 1) from None
-    except _Refused as refused:
+    except Refused as refused:
         message = refused.message.replace("{other}", str(first_line + (refused.other_line or 0) + 1))
         raise SeedError(display, message, first_line + refused.line + 1) from None
     except (ValueError, OverflowError) as error:
         # PyYAML's constructors raise these for values its resolvers accepted,
         # such as the timestamp 2021-13-45.
         raise SeedError(display, f"invalid value in front matter: {str(error)[:100]}", first_line + 1) from None
-    finally:
-        loader.dispose()
     check_mapping(data, display, first_line + 1)
-    lines = {key: first_line + line + 1 for key, line in loader.key_lines.items()}
+    lines = {key: first_line + line + 1 for key, line in key_lines.items()}
     return FrontMatter(display, data, lines)
 
 
