@@ -28,6 +28,8 @@ from .parallel import ordered_map
 Progress = Callable[[int, int], None]
 # The listing columns of a seed that failed.
 _NO_LISTING = (None,) * 7
+# The stat of a seed nobody took (no cache to keep it in).
+_NO_STAT = (0, 0, 0)
 # Below this many seeds to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_SEEDS = 400
 
@@ -44,13 +46,15 @@ class Catalog:
     parsed: int = 0
 
 
-def scan_seed_files(root: Path, patterns: tuple[str, ...]) -> list[tuple[str, os.stat_result]]:
-    """Seed files below ``root`` (as paths joined to it) with their stat, sorted
-    by relative POSIX path.
+def scan_seed_files(
+    root: Path, patterns: tuple[str, ...], with_stat: bool = True
+) -> list[tuple[str, os.stat_result | None]]:
+    """Seed files below ``root`` (as paths joined to it) with their stat (None
+    without ``with_stat``), sorted by relative POSIX path.
 
     Hidden files and folders are skipped; links to folders are not followed.
     """
-    found: list[tuple[str, str, os.stat_result]] = []
+    found: list[tuple[str, str, os.stat_result | None]] = []
     matches = _name_matcher(patterns)
     stack = [(str(root), "")]
     while stack:
@@ -63,11 +67,7 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...]) -> list[tuple[str, os
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, f"{relative}{name}/"))
                 elif matches(name):
-                    try:
-                        stat = entry.stat()
-                    except OSError:
-                        stat = entry.stat(follow_symlinks=False)  # a dangling link: reading reports it
-                    found.append((relative + name, entry.path, stat))
+                    found.append((relative + name, entry.path, _stat(entry) if with_stat else None))
     found.sort(key=_first)
     return [(path, stat) for _, path, stat in found]
 
@@ -81,8 +81,15 @@ def _name_matcher(patterns: tuple[str, ...]) -> Callable[[str], object]:
     return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
 
 
-def _first(item: tuple[str, str, os.stat_result]) -> str:
+def _first(item: tuple[str, str, os.stat_result | None]) -> str:
     return item[0]
+
+
+def _stat(entry: os.DirEntry) -> os.stat_result:
+    try:
+        return entry.stat()
+    except OSError:
+        return entry.stat(follow_symlinks=False)  # a dangling link: reading reports it
 
 
 def build_catalog(
@@ -98,34 +105,37 @@ def build_catalog(
     or on the cache."""
     catalog = Catalog()
     root = root.absolute()  # cache keys are absolute paths
-    files = scan_seed_files(root, patterns)
-    catalog.read = len(files)
     # Rows are plain tuples in SeedRow's field order: 100,000 dataclass
     # instances would cost a warm build more than everything else it does.
     known = _known_rows(cache)
-    tasks: list[tuple[str, str, str, str | None, str, bool]] = []
-    stats: list[os.stat_result] = []
+    # With nothing cached (a cold build) a stat serves only the new cache
+    # rows: the workers take it, in parallel, rather than the scan up front.
+    files = scan_seed_files(root, patterns, with_stat=bool(known))
+    catalog.read = len(files)
+    tasks: list[tuple[str, str, str, str | None, str, bool, bool]] = []
+    stats: list[os.stat_result | None] = []
     rows: dict[str, tuple] = {}
     cut = display_cut(root)
     folder = str(root)
+    want_stat = not known and cache is not None
     for path, stat in files:
         row = known.get(path)
         if row is not None and row[1] == stat.st_size and row[2] == stat.st_mtime_ns and row[3] == stat.st_ino:
             rows[path] = row
         else:
-            tasks.append((path, folder, path[cut:], row[4] if row else None, timezone, cache is not None))
+            tasks.append((path, folder, path[cut:], row[4] if row else None, timezone, cache is not None, want_stat))
             stats.append(stat)
     store = _Store(cache)
     done = len(rows)
     for task, stat, result in zip(tasks, stats, _run(tasks, jobs)):
         path = task[0]
-        if result[0] == "same":
+        if result[0] == "same":  # only with a known hash, so the scan took the stat
             store.restat((stat.st_size, stat.st_mtime_ns, stat.st_ino, path))
             rows[path] = known[path]
         else:
-            _, digest, listing, record, warnings, error = result
-            row = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino, digest, *(listing or _NO_LISTING), record,
-                   warnings, error)
+            _, digest, listing, record, warnings, error, taken = result
+            size, mtime, inode = (stat.st_size, stat.st_mtime_ns, stat.st_ino) if stat is not None else taken
+            row = (path, size, mtime, inode, digest, *(listing or _NO_LISTING), record, warnings, error)
             store.put(row)  # a SeedRow, as the plain tuple sqlite takes
             rows[path] = row[:12] + (None,) + row[13:]  # records go to the cache, not into memory
             catalog.parsed += 1
@@ -305,38 +315,53 @@ def _run(tasks: list, jobs: int) -> Iterable[tuple]:
     return ordered_map(load_task, tasks, jobs, PARALLEL_MIN_SEEDS)
 
 
-def load_task(task: tuple[str, str, str, str | None, str, bool]) -> tuple:
+def load_task(task: tuple[str, str, str, str | None, str, bool, bool]) -> tuple:
     """Worker: read one seed, and unless its hash is ``known``, normalize it.
 
     Returns ("same", hash) or ("new", hash, listing columns, record JSON,
-    warnings JSON, error JSON). Runs in worker processes: everything in and out is plain data.
+    warnings JSON, error JSON, (size, mtime_ns, inode) if asked for, else
+    None). Runs in worker processes: everything in and out is plain data.
     """
     global _worker
     if _worker is None:
         _worker = _WorkerModules()
     w = _worker
-    path, root, display, known, timezone, want_record = task
+    path, root, display, known, timezone, want_record, want_stat = task
+    taken = _stat_of(path) if want_stat else _NO_STAT  # before reading, as the scan would
     try:
         raw = w.read_seed_bytes(path, root, display)
     except SeedError as error:
-        return ("new", "", None, None, "[]", dumps([error.message, error.line]))
+        return ("new", "", None, None, "[]", dumps([error.message, error.line]), taken)
     digest = blake2b(raw, digest_size=16).hexdigest()
     if digest == known:
         return ("same", digest)
     try:
         article, warnings = w.load_text(w.decode_seed(raw, display), display, w.zone(timezone))
     except SeedError as error:
-        return ("new", digest, None, None, "[]", dumps([error.message, error.line]))
+        return ("new", digest, None, None, "[]", dumps([error.message, error.line]), taken)
     except Exception as error:  # one seed must never stop the build
         message = f"unexpected {type(error).__name__}: {str(error)[:200]}"
-        return ("new", digest, None, None, "[]", dumps([message, None]))
+        return ("new", digest, None, None, "[]", dumps([message, None]), taken)
     # Without a cache the record is not needed; its digest still is (it names the
     # content in feed fingerprints), so it is computed either way.
     record = w.article_to_record(article)
     listing = (article.id, int(article.published_at.timestamp()), int(article.updated_at.timestamp()),
                int(article.published), article.quality, TOPIC_SEPARATOR.join(article.topics), w.record_digest(record))
     notes = dumps([[warning.message, warning.line] for warning in warnings]) if warnings else "[]"
-    return ("new", digest, listing, record if want_record else None, notes, None)
+    return ("new", digest, listing, record if want_record else None, notes, None, taken)
+
+
+def _stat_of(path: str) -> tuple[int, int, int]:
+    """(size, mtime_ns, inode) as the scan would take them; zeros when even the
+    link itself is gone, which only makes the next build read the seed again."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        try:
+            stat = os.lstat(path)
+        except OSError:
+            return _NO_STAT
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
 class _WorkerModules:
