@@ -1,12 +1,11 @@
-"""Find seed files and read their YAML front matter.
+"""Read seed files and their YAML front matter.
 
 Splitting uses python-frontmatter's boundary rule; parsing uses PyYAML's C
 loader with limits (yaml_reader.py). Both are imported on first use: seeds
 that take the fast path (loader.py) need neither, and importing them costs
-28 ms. Everything that
-python-frontmatter would silently turn into empty metadata (no front matter,
-an unclosed block, a block that is a list) is reported here as a SeedError with
-the line in the file.
+28 ms. Everything that python-frontmatter would silently turn into empty
+metadata (no front matter, an unclosed block, a block that is a list) is
+reported here as a SeedError with the line in the file.
 """
 
 from __future__ import annotations
