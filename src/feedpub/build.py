@@ -208,20 +208,22 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
     from . import atom, jsonfeed, rss  # noqa: F401  imported once here, not in every worker
     from .parallel import ordered_map
 
-    global _RENDERS
-    _RENDERS = renders
+    key = id(renders)  # one entry per build, should two run in threads of one process
+    _RENDERS[key] = renders
     try:
-        yield from ordered_map(_render_one, range(len(renders)), processes, PARALLEL_MIN_FEEDS)
+        yield from ordered_map(_render_one, [(key, n) for n in range(len(renders))], processes, PARALLEL_MIN_FEEDS)
     finally:
-        _RENDERS = []
+        del _RENDERS[key]
 
 
-def _render_one(index: int) -> bytes:
-    """Worker: render the index-th pending file of the forking build."""
-    return _RENDERS[index]()
+def _render_one(task: tuple[int, int]) -> bytes:
+    """Worker: render file ``n`` of the build ``key`` that forked this process."""
+    key, n = task
+    return _RENDERS[key][n]()
 
 
-_RENDERS: list[Callable[[], bytes]] = []
+# What forked render workers inherit: the pending renders of each build.
+_RENDERS: dict[int, list[Callable[[], bytes]]] = {}
 
 
 def _output_key(config: Config, path: str) -> str:
