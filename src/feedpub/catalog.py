@@ -55,7 +55,7 @@ def scan_seed_files(
     Hidden files and folders are skipped; links to folders are not followed.
     """
     found: list[tuple[str, str, os.stat_result | None]] = []
-    matches = _name_matcher(patterns)
+    suffixes, matches = _name_matcher(patterns)
     stack = [(str(root), "")]
     while stack:
         folder, relative = stack.pop()
@@ -66,30 +66,29 @@ def scan_seed_files(
                     continue
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, f"{relative}{name}/"))
-                elif matches(name):
-                    found.append((relative + name, entry.path, _stat(entry) if with_stat else None))
+                elif name.endswith(suffixes) if suffixes else matches(name):  # type: ignore[misc]
+                    stat = None
+                    if with_stat:
+                        try:
+                            stat = entry.stat()
+                        except OSError:
+                            stat = entry.stat(follow_symlinks=False)  # a dangling link: reading reports it
+                    found.append((relative + name, entry.path, stat))
     found.sort(key=_first)
     return [(path, stat) for _, path, stat in found]
 
 
-def _name_matcher(patterns: tuple[str, ...]) -> Callable[[str], object]:
-    """A test of file names against glob ``patterns``; ``*.ext`` patterns (the
-    usual ones) become one str.endswith, ten times cheaper than a regex."""
-    if all(p.startswith("*.") and not any(c in p[1:] for c in "*?[") for p in patterns):
-        suffixes = tuple(p[1:] for p in patterns)
-        return lambda name: name.endswith(suffixes)
-    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[[str], object] | None]:
+    """How to test file names against glob ``patterns``: the suffixes, for one
+    str.endswith in the scan's loop, when they are all ``*.ext`` (the usual
+    case, ten times cheaper than a regex); else () and a regex match."""
+    if patterns and all(p.startswith("*.") and not any(c in p[1:] for c in "*?[") for p in patterns):
+        return tuple(p[1:] for p in patterns), None
+    return (), re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
 
 
 def _first(item: tuple[str, str, os.stat_result | None]) -> str:
     return item[0]
-
-
-def _stat(entry: os.DirEntry) -> os.stat_result:
-    try:
-        return entry.stat()
-    except OSError:
-        return entry.stat(follow_symlinks=False)  # a dangling link: reading reports it
 
 
 def build_catalog(
@@ -176,15 +175,20 @@ def deduplicate(items: list) -> tuple[list, list[SeedWarning]]:
     Listings alike (both have ``duplicate_rank``).
     """
     best: dict = {}
+    contested: set = set()
     for item in items:
         current = best.get(item.id)
-        if current is None or item.duplicate_rank() < current.duplicate_rank():
+        if current is None:
             best[item.id] = item
+        else:
+            contested.add(item.id)
+            if item.duplicate_rank() < current.duplicate_rank():
+                best[item.id] = item
     dropped = [
         SeedWarning(item.source, f"duplicate of {best[item.id].source} (same link {item.id}); skipped")
         for item in items
-        if best[item.id] is not item
-    ]
+        if item.id in contested and best[item.id] is not item
+    ] if contested else []
     return list(best.values()), dropped
 
 
