@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .cache import Cache
+from .cache import Cache, safely
 from .catalog import Progress
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning
@@ -162,7 +161,7 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache
         # Name new files before creating them: a crash in between must not
         # leave a feed that no manifest owns and no later build would remove.
         report.manifest_changed = write_if_changed(manifest, render_manifest(current | previous))
-    known = _known_outputs(cache)
+    known = safely(cache, Cache.outputs, {})
     pending = []
     for path, fingerprint, render in plan.outputs():
         if _still_written(config.out / path, known.get(_output_key(config, path)), fingerprint):
@@ -178,11 +177,8 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache
         if not check:
             stat = target.stat()
             written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
-    if cache is not None and written:
-        try:
-            cache.put_outputs(written)
-        except sqlite3.DatabaseError:
-            pass
+    if written:
+        safely(cache, lambda c: c.put_outputs(written), None)
     for path in sorted(previous - current):
         target = config.out / path
         if target.is_file():
@@ -228,15 +224,6 @@ _RENDERS: dict[int, list[Callable[[], bytes]]] = {}
 
 def _output_key(config: Config, path: str) -> str:
     return str((config.out / path).absolute())
-
-
-def _known_outputs(cache: Cache | None) -> dict[str, tuple[str, int, int]]:
-    if cache is None:
-        return {}
-    try:
-        return cache.outputs()
-    except sqlite3.DatabaseError:
-        return {}
 
 
 def _still_written(target: Path, known: tuple[str, int, int] | None, fingerprint: str) -> bool:

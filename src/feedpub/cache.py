@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence, TypeVar
 
 from . import __version__
 from .records import RECORD_VERSION
@@ -160,6 +160,20 @@ def _is_message(value: object) -> bool:
     """[message, line]: what warnings and errors are stored as."""
     return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
             and (value[1] is None or (isinstance(value[1], int) and not isinstance(value[1], bool))))
+
+
+T = TypeVar("T")
+
+
+def safely(cache: Cache | None, action: Callable[[Cache], T], default: T) -> T:
+    """``action(cache)``, or ``default`` without a cache or when sqlite fails:
+    the cache is an optimization, never a reason for a build to fail."""
+    if cache is None:
+        return default
+    try:
+        return action(cache)
+    except sqlite3.DatabaseError:
+        return default
 
 
 def reset(folder: Path) -> None:

@@ -19,7 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .cache import TOPIC_SEPARATOR, Cache, dumps
+from .cache import TOPIC_SEPARATOR, Cache, dumps, safely
 from .errors import SeedError, SeedWarning
 from .hashing import blake2b
 from .model import Article, Listing
@@ -106,7 +106,7 @@ def build_catalog(
     root = root.absolute()  # cache keys are absolute paths
     # Rows are plain tuples in SeedRow's field order: 100,000 dataclass
     # instances would cost a warm build more than everything else it does.
-    known = _known_rows(cache)
+    known = safely(cache, Cache.seeds, {})
     # With nothing cached (a cold build) a stat serves only the new cache
     # rows: the workers take it, in parallel, rather than the scan up front.
     files = scan_seed_files(root, patterns, with_stat=bool(known))
@@ -231,14 +231,11 @@ class Resolver:
     def _load(self, sources: list[str]) -> None:
         from .records import record_to_article
 
-        records: dict[str, str | None] = {}
-        if self._cache is not None and os.getpid() == self._pid:
-            try:
-                records = dict(self._cache.records([_cache_key(s) for s in sources]))
-            except sqlite3.DatabaseError:
-                records = {}
+        keys = _cache_keys(sources)
+        cache = self._cache if os.getpid() == self._pid else None
+        records: dict[str, str | None] = safely(cache, lambda c: dict(c.records(list(keys.values()))), {})
         for source in sources:
-            record = records.get(_cache_key(source))
+            record = records.get(keys[source])
             article = None
             if record is not None:
                 try:
@@ -303,15 +300,6 @@ def display_cut(root: Path) -> int:
     messages: relative to the working directory when the seeds are below it."""
     cwd = os.getcwd() + os.sep
     return len(cwd) if str(root).startswith(cwd) else 0
-
-
-def _known_rows(cache: Cache | None) -> dict[str, tuple]:
-    if cache is None:
-        return {}
-    try:
-        return cache.seeds()
-    except sqlite3.DatabaseError:
-        return {}
 
 
 def _run(tasks: list, jobs: int) -> Iterable[tuple]:
@@ -388,5 +376,7 @@ class _WorkerModules:
 _worker: _WorkerModules | None = None
 
 
-def _cache_key(source: str) -> str:
-    return source if os.path.isabs(source) else os.path.join(os.getcwd(), source)
+def _cache_keys(sources: list[str]) -> dict[str, str]:
+    """The cache key (absolute path) of each seed as messages show it."""
+    cwd = os.getcwd()
+    return {source: source if os.path.isabs(source) else os.path.join(cwd, source) for source in sources}
