@@ -179,6 +179,21 @@ def test_progress_bar_only_on_a_terminal_and_only_for_long_builds(monkeypatch, c
     assert "Reading seeds" in terminal.getvalue()
 
 
+def test_progress_bar_counts_seeds_the_cache_answered(monkeypatch):
+    import io
+
+    from feedpub import cli as cli_module
+
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", terminal)
+    update = cli_module._progress()
+    total = cli_module.PROGRESS_MIN_SEEDS * 2
+    for done in range(total - 10, total + 1):  # all but 10 came from the cache
+        update(done, total)
+    assert "100%" in terminal.getvalue()
+
+
 def test_check_formats_in_the_cli_are_those_the_checker_knows():
     from feedpub import checks
     from feedpub import cli as cli_module

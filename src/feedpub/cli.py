@@ -127,7 +127,7 @@ def _progress() -> Callable[[int, int], None] | None:
         if bar is None:
             bar = click.progressbar(length=total, label="Reading seeds", file=sys.stderr)
             bar.__enter__()
-        bar.update(1)
+        bar.update(done - bar.pos)  # seeds the cache answered count at once
         if done == total:
             bar.__exit__(None, None, None)
 
