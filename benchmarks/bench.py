@@ -10,7 +10,7 @@ after editing one seed (the newest article, so its feeds must change); (e)
 after adding 100 seeds. Each runs as its own process, as a user would run it.
 At the end the output must be byte-identical to a `--jobs 1 --no-cache` build
 of the same seeds, or the benchmark fails. Corpora are kept in
-benchmarks/corpus-<n> (not in git) and reused.
+benchmarks/corpus-<n> (not in git; --corpora DIR puts them elsewhere) and reused.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def run(command: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def corpus(count: int) -> Path:
-    folder = HERE / f"corpus-{count}"
+def corpus(count: int, corpora: Path = HERE) -> Path:
+    folder = corpora / f"corpus-{count}"
     stamp = folder / ".complete"
     if not stamp.exists():
         shutil.rmtree(folder, ignore_errors=True)
@@ -74,10 +74,10 @@ def newest_seed(folder: Path) -> Path:
     return best[1]
 
 
-def bench(count: int, jobs: list[str]) -> list[tuple[str, float, float, int]]:
+def bench(count: int, jobs: list[str], corpora: Path = HERE) -> list[tuple[str, float, float, int]]:
     work = Path(tempfile.mkdtemp(prefix=f"feedpub-bench-{count}-"))
     seeds = work / "seeds"
-    shutil.copytree(corpus(count), seeds, ignore=shutil.ignore_patterns(".complete"))
+    shutil.copytree(corpus(count, corpora), seeds, ignore=shutil.ignore_patterns(".complete"))
     out, cache = work / "feeds", work / "cache"
     feedpub = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(out), "--cache-dir", str(cache),
                *SETTINGS, *jobs]
@@ -121,6 +121,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also run 100,000 seeds")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated seed counts")
     parser.add_argument("--jobs", default=None, help="pass --jobs N to feedpub (default: all cores)")
+    parser.add_argument("--corpora", type=Path, default=HERE, help="where generated corpora are kept")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")] + ([100_000] if args.full else [])
     jobs = ["--jobs", args.jobs] if args.jobs else []
@@ -130,7 +131,7 @@ def main() -> None:
     print(f"| seeds | step | wall (s) | seeds/s | peak RSS (MB) | × floor |")
     print("|---:|---|---:|---:|---:|---:|")
     for count in sizes:
-        rows = bench(count, jobs)
+        rows = bench(count, jobs, args.corpora)
         floor = rows[0][1]
         for name, wall, rss, seeds in rows:
             print(f"| {count:,} | {name} | {wall:.2f} | {seeds / wall:,.0f} | {rss:.0f} | {wall / floor:.3f} |",

@@ -1,0 +1,19 @@
+"""The benchmark runs as the README says and checks its own output."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).parent.parent / "benchmarks" / "bench.py"
+
+
+def test_the_benchmark_prints_its_table_and_checks_the_output(tmp_path):
+    result = subprocess.run([sys.executable, str(BENCH), "--sizes", "40", "--corpora", str(tmp_path)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| 40 |")]
+    steps = [row.split("|")[2].strip() for row in rows]
+    assert [step[:3] for step in steps] == ["(a)", "(b)", "(c)", "(d)", "(e)"]
+    assert rows[0].rstrip().endswith("| 1.000 |")  # every figure is a ratio to the floor
+    assert "output identical to a --jobs 1 --no-cache build: yes" in result.stdout
+    assert (tmp_path / "corpus-40" / ".complete").exists()
