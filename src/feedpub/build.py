@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .cache import Cache, safely
-from .catalog import Progress
+from .catalog import Progress, files_digest, scan_seed_files
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning
 from .filters import FilterCounts
 from .plan import Plan, Topic, plan_build
+from .snapshot import build_key, replay, take
 from .writers import (
     MANIFEST_NAME,
     is_current,
@@ -85,7 +86,19 @@ def build(
     check_output_folder(config)
     cache = open_cache(config)
     try:
-        plan = plan_build(config, progress, cache, config.processes)
+        files = None
+        if safely(cache, Cache.has_build, False) and config.seeds.is_dir():
+            # A warm build: its scan takes every stat anyway, and may show that nothing changed.
+            files = scan_seed_files(config.seeds.absolute(), config.patterns)
+            digest = files_digest((path, st.st_size, st.st_mtime_ns, st.st_ino) for path, st in files)
+            snapshot = safely(cache, lambda c: c.last_build(build_key(config, digest)), None)
+            fields = replay(snapshot, config.out, MANIFEST_NAME) if snapshot is not None else None
+            if fields is not None:
+                report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check)
+                if strict and report.errors:
+                    report.unchanged, report.aborted = [], True
+                return report
+        plan = plan_build(config, progress, cache, config.processes, files)
         report = BuildReport(
             read=plan.catalog.read,
             invalid=len(plan.catalog.errors),
@@ -106,13 +119,27 @@ def build(
             _write_outputs(config, plan, report, cache, check=True)
         else:
             with output_lock(config.out, lock_timeout):
+                # No snapshot while files change: a build that dies here leaves none to trust.
+                safely(cache, Cache.forget_build, None)
                 for folder in sorted({(config.out / path).parent for path in plan.paths()}):
                     remove_stale_temporaries(folder)
                 _write_outputs(config, plan, report, cache, check=False)
+                _keep_snapshot(config, plan, report, cache)
         return report
     finally:
         if cache is not None:
             cache.close()
+
+
+def _keep_snapshot(config: Config, plan: Plan, report: BuildReport, cache: Cache | None) -> None:
+    """Remember this build, so that the next one can tell cheaply that nothing changed."""
+    if cache is None:
+        return
+    try:
+        snapshot = take(report, config.out, plan.paths() + [MANIFEST_NAME])
+    except OSError:  # a file already gone again: no snapshot, the next build does the work
+        return
+    safely(cache, lambda c: c.put_build(build_key(config, plan.catalog.files_digest), snapshot), None)
 
 
 def open_cache(config: Config) -> Cache | None:

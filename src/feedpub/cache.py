@@ -20,7 +20,7 @@ from . import __version__
 from .records import RECORD_VERSION
 
 CACHE_FILE = "cache.sqlite"
-SCHEMA = 2
+SCHEMA = 3
 # Topic names in one column, joined by a character no cleaned name contains.
 TOPIC_SEPARATOR = "\x1f"
 _TABLES = """
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS seeds (
     id TEXT, published_ts INTEGER, updated_ts INTEGER, published INTEGER, quality INTEGER, topics TEXT,
     digest TEXT, record TEXT, warnings TEXT, error TEXT);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, size INTEGER, mtime_ns INTEGER);
+CREATE TABLE IF NOT EXISTS builds (key TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
 """
 
 
@@ -76,6 +77,7 @@ class Cache:
             with self._db:
                 self._db.execute("DELETE FROM seeds")
                 self._db.execute("DELETE FROM outputs")
+                self._db.execute("DELETE FROM builds")
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('stamp', ?)", (stamp,))
 
     @classmethod
@@ -127,6 +129,23 @@ class Cache:
     def put_outputs(self, rows: Iterable[tuple[str, str, int, int]]) -> None:
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?)", list(rows))
+
+    def last_build(self, key: str) -> str | None:
+        """The snapshot (snapshot.py) of the last build, if it was made under ``key``."""
+        row = self._db.execute("SELECT snapshot FROM builds WHERE key = ?", (key,)).fetchone()
+        return row[0] if row is not None and isinstance(row[0], str) else None
+
+    def has_build(self) -> bool:
+        return self._db.execute("SELECT 1 FROM builds").fetchone() is not None
+
+    def put_build(self, key: str, snapshot: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM builds")
+            self._db.execute("INSERT INTO builds VALUES (?, ?)", (key, snapshot))
+
+    def forget_build(self) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM builds")
 
     def close(self) -> None:
         self._db.close()

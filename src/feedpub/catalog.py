@@ -44,6 +44,8 @@ class Catalog:
     read: int = 0
     duplicates: int = 0
     parsed: int = 0
+    # snapshot.files_digest of the seed files as read (their stats as the cache keeps them).
+    files_digest: str = ""
 
 
 def scan_seed_files(
@@ -78,6 +80,13 @@ def scan_seed_files(
     return [(path, stat) for _, path, stat in found]
 
 
+def files_digest(files: Iterable[tuple[str, int, int, int]]) -> str:
+    """One digest of seed files as (path, size, mtime_ns, inode), in scan
+    order: equal digests, same files with the same stats."""
+    text = "\n".join(f"{path}\0{size}\0{mtime}\0{inode}" for path, size, mtime, inode in files)
+    return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
 def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[[str], object] | None]:
     """How to test file names against glob ``patterns``: the suffixes, for one
     str.endswith in the scan's loop, when they are all ``*.ext`` (the usual
@@ -98,10 +107,11 @@ def build_catalog(
     cache: Cache | None,
     jobs: int,
     progress: Progress | None = None,
+    files: list[tuple[str, os.stat_result | None]] | None = None,
 ) -> Catalog:
     """List every seed under ``root``: cached where the cache still holds, parsed
     (in ``jobs`` processes) where not. The result does not depend on ``jobs``
-    or on the cache."""
+    or on the cache. ``files`` is the scan of ``root``, if one was taken, with stats."""
     catalog = Catalog()
     root = root.absolute()  # cache keys are absolute paths
     # Rows are plain tuples in SeedRow's field order: 100,000 dataclass
@@ -109,7 +119,8 @@ def build_catalog(
     known = safely(cache, Cache.seeds, {})
     # With nothing cached (a cold build) a stat serves only the new cache
     # rows: the workers take it, in parallel, rather than the scan up front.
-    files = scan_seed_files(root, patterns, with_stat=bool(known))
+    if files is None:
+        files = scan_seed_files(root, patterns, with_stat=bool(known))
     catalog.read = len(files)
     tasks: list[tuple[str, str, str, str | None, str, bool, bool]] = []
     stats: list[os.stat_result | None] = []
@@ -130,7 +141,7 @@ def build_catalog(
         path = task[0]
         if result[0] == "same":  # only with a known hash, so the scan took the stat
             store.restat((stat.st_size, stat.st_mtime_ns, stat.st_ino, path))
-            rows[path] = known[path]
+            rows[path] = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino) + known[path][4:]
         else:
             _, digest, listing, record, warnings, error, taken = result
             size, mtime, inode = (stat.st_size, stat.st_mtime_ns, stat.st_ino) if stat is not None else taken
@@ -143,9 +154,11 @@ def build_catalog(
             progress(done, len(files))
     store.finish(known.keys() - rows.keys())
     listings = []
+    stats = []
     for path, _ in files:
-        (_, _, _, _, _, id_, published_ts, updated_ts, published, quality, topics, digest, _, warnings,
+        (_, size, mtime, inode, _, id_, published_ts, updated_ts, published, quality, topics, digest, _, warnings,
          error) = rows[path]
+        stats.append((path, size, mtime, inode))
         source = path[cut:]
         if warnings != "[]":
             for message, line in json.loads(warnings):
@@ -156,6 +169,7 @@ def build_catalog(
         else:
             listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality,
                                     tuple(topics.split(TOPIC_SEPARATOR)) if topics else (), source, digest))
+    catalog.files_digest = files_digest(stats)
     catalog.listings, dropped = deduplicate(listings)
     catalog.duplicates = len(dropped)
     catalog.warnings.extend(dropped)

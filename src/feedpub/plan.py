@@ -157,15 +157,17 @@ class Plan:
 
 
 def plan_build(
-    config: Config, progress: Progress | None = None, cache: Cache | None = None, jobs: int = 1
+    config: Config, progress: Progress | None = None, cache: Cache | None = None, jobs: int = 1,
+    files: list | None = None,
 ) -> Plan:
     """Catalog, filter and group the seeds of ``config`` into the files to write.
 
-    ``cache`` (optional) makes unchanged seeds free; ``jobs`` processes parse the rest.
+    ``cache`` (optional) makes unchanged seeds free; ``jobs`` processes parse
+    the rest. ``files``: the seeds folder's scan, with stats, if already taken.
     """
     if not config.seeds.is_dir():
         raise ConfigError(f"seeds folder not found: {config.seeds}")
-    catalog = build_catalog(config.seeds, config.patterns, config.timezone, cache, jobs, progress)
+    catalog = build_catalog(config.seeds, config.patterns, config.timezone, cache, jobs, progress, files)
     counts = FilterCounts()
     listings = list(apply_filters(catalog.listings, config, counts))
     topics, members, refs = group_by_topic(listings, config)
