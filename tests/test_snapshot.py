@@ -4,13 +4,19 @@ import dataclasses
 import importlib
 import os
 import sqlite3
+import sys
+from pathlib import Path
 
 import pytest
 
 from feedpub import build
 from feedpub.cache import CACHE_FILE
+from feedpub.catalog import PARALLEL_MIN_SEEDS
 
 from conftest import article_fields, feed_files, make_config, write_seed
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+from generate_seeds import generate  # noqa: E402
 
 build_module = importlib.import_module("feedpub.build")  # `feedpub.build` is the function
 
@@ -120,6 +126,9 @@ def test_any_change_means_a_full_build(tmp_path, seeds, planned, change):
     expected = build(reference)
     assert feed_files(config.out) == feed_files(reference.out)
     assert comparable(report) == comparable(expected) | {"check": False}
+    before = len(planned)
+    build(config)  # and that full build left a snapshot for the next one
+    assert len(planned) == before
 
 
 @pytest.mark.parametrize("setting", [{"min_quality": 90}, {"title": "Other"}, {"formats": ("rss",)}])
@@ -155,3 +164,13 @@ def test_a_build_that_dies_while_writing_leaves_no_snapshot(tmp_path, seeds, pla
         assert db.execute("SELECT count(*) FROM builds").fetchone() == (0,)
     build(config)  # does the work
     assert len(planned) == 3
+
+
+def test_stats_taken_by_worker_processes_make_the_same_snapshot(tmp_path, planned):
+    """A cold build's stats come from the workers, not from the scan: the next
+    build's scan must still find them equal."""
+    generate(PARALLEL_MIN_SEEDS + 10, tmp_path / "seeds", seed=5)
+    config = make_config(tmp_path, jobs=2)
+    assert build(config).parsed == PARALLEL_MIN_SEEDS + 10
+    build(config)
+    assert len(planned) == 1

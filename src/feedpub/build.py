@@ -86,7 +86,7 @@ def build(
     check_output_folder(config)
     cache = open_cache(config)
     try:
-        files = None
+        files, digest = None, ""
         if safely(cache, Cache.has_build, False) and config.seeds.is_dir():
             # A warm build: its scan takes every stat anyway, and may show that nothing changed.
             files = scan_seed_files(config.seeds.absolute(), config.patterns)
@@ -124,22 +124,23 @@ def build(
                 for folder in sorted({(config.out / path).parent for path in plan.paths()}):
                     remove_stale_temporaries(folder)
                 _write_outputs(config, plan, report, cache, check=False)
-                _keep_snapshot(config, plan, report, cache)
+                _keep_snapshot(config, plan, report, cache, digest or plan.catalog.files_digest)
         return report
     finally:
         if cache is not None:
             cache.close()
 
 
-def _keep_snapshot(config: Config, plan: Plan, report: BuildReport, cache: Cache | None) -> None:
-    """Remember this build, so that the next one can tell cheaply that nothing changed."""
+def _keep_snapshot(config: Config, plan: Plan, report: BuildReport, cache: Cache | None, digest: str) -> None:
+    """Remember this build, made from the seed files of ``digest``, so that the
+    next one can tell cheaply that nothing changed."""
     if cache is None:
         return
     try:
         snapshot = take(report, config.out, plan.paths() + [MANIFEST_NAME])
     except OSError:  # a file already gone again: no snapshot, the next build does the work
         return
-    safely(cache, lambda c: c.put_build(build_key(config, plan.catalog.files_digest), snapshot), None)
+    safely(cache, lambda c: c.put_build(build_key(config, digest), snapshot), None)
 
 
 def open_cache(config: Config) -> Cache | None:

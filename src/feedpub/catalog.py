@@ -44,7 +44,8 @@ class Catalog:
     read: int = 0
     duplicates: int = 0
     parsed: int = 0
-    # snapshot.files_digest of the seed files as read (their stats as the cache keeps them).
+    # files_digest() of the seed files as the cache keeps their stats; empty
+    # when the caller gave the scan (and has the digest of its stats, the same).
     files_digest: str = ""
 
 
@@ -119,6 +120,7 @@ def build_catalog(
     known = safely(cache, Cache.seeds, {})
     # With nothing cached (a cold build) a stat serves only the new cache
     # rows: the workers take it, in parallel, rather than the scan up front.
+    scanned = files is None
     if files is None:
         files = scan_seed_files(root, patterns, with_stat=bool(known))
     catalog.read = len(files)
@@ -154,11 +156,12 @@ def build_catalog(
             progress(done, len(files))
     store.finish(known.keys() - rows.keys())
     listings = []
-    stats = []
+    kept = []
     for path, _ in files:
         (_, size, mtime, inode, _, id_, published_ts, updated_ts, published, quality, topics, digest, _, warnings,
          error) = rows[path]
-        stats.append((path, size, mtime, inode))
+        if scanned:
+            kept.append((path, size, mtime, inode))
         source = path[cut:]
         if warnings != "[]":
             for message, line in json.loads(warnings):
@@ -169,7 +172,8 @@ def build_catalog(
         else:
             listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality,
                                     tuple(topics.split(TOPIC_SEPARATOR)) if topics else (), source, digest))
-    catalog.files_digest = files_digest(stats)
+    if scanned:
+        catalog.files_digest = files_digest(kept)
     catalog.listings, dropped = deduplicate(listings)
     catalog.duplicates = len(dropped)
     catalog.warnings.extend(dropped)
