@@ -20,7 +20,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import Config
@@ -28,6 +28,10 @@ from .errors import SeedError, SeedWarning
 from .filters import FilterCounts
 from .hashing import blake2b
 from .plan import Topic
+
+if TYPE_CHECKING:
+    from .build import BuildReport
+
 
 def build_key(config: Config, digest: str) -> str:
     """What the last build's report holds for: feedpub, every setting but the
@@ -40,7 +44,7 @@ def build_key(config: Config, digest: str) -> str:
     return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
-def take(report: Any, out: Path, paths: list[str]) -> str:
+def take(report: BuildReport, out: Path, paths: list[str]) -> str:
     """The snapshot of a finished build: its report and the stat of each file
     it left in ``out`` (``paths``, the manifest included)."""
     outputs = []
