@@ -13,6 +13,7 @@ Output layout (subscribers depend on it; see README "URL layout")::
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -158,7 +159,7 @@ class Plan:
 
 def plan_build(
     config: Config, progress: Progress | None = None, cache: Cache | None = None, jobs: int = 1,
-    files: list | None = None,
+    files: list[tuple[str, os.stat_result | None]] | None = None,
 ) -> Plan:
     """Catalog, filter and group the seeds of ``config`` into the files to write.
 
