@@ -56,6 +56,8 @@ TRICKY = [
     "2021-01-05T10:00:00.123+05:30", "2021-01-05t10:00:00z", "10:00", "'012'", '"yes"', "!!str 012", "!!int '7'",
     "&a 5", "*a", "[1, 2]", "{a: 1}", "- x", "a: b", "'quoted # not a comment'", "x # comment", "0.0.1",
     "2021-13-45", "2021-02-30 10:00:00", "1e999", "0x", "0b", "-", ":", "::", "a:b", "日本", "emoji 🚀", "\u00a0nbsp", "tab\there", "1,000", "50%", "@at", "`tick", "|", ">", "? key",
+    # YAML 1.1's other line breaks, and tabs where PyYAML refuses them.
+    "a\u2028b", "a\x85b", "a\u2029 b", "x\n\t", "a\n\t\n  b", "\t",
 ]
 FIELDS = ["title", "excerpt", "quality", "heat", "published", "category", "type", "webUrl", "originalUrl",
           "publishedDateTime", "updatedDateTime", "unknown"]
@@ -101,6 +103,16 @@ def test_tricky_scalars_read_the_same_either_way(text):
 def test_integers_spelt_unusually_read_the_same_either_way(line):
     text = ("---\ntitle: T\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n"
             f"published: true\n{line}\n---\n")
+    assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+@pytest.mark.parametrize("line", [
+    "title: foo\u2028bar", "title: foo\x85bar", "title: foo\u2029bar",  # a line break to PyYAML only
+    "title: x\n\t", "title: a\n\t\n  b", "topics:\n  -\tx", "provider:\n  name: a\n\t",  # tabs PyYAML refuses
+])
+def test_yaml_1_1_line_breaks_and_tabs_read_the_same_either_way(line):
+    text = f"---\n{line}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\npublished: true\n---\n"
+    assert isinstance(outcome(text, fast=False), str)  # PyYAML refuses each of them
     assert outcome(text, fast=True) == outcome(text, fast=False)
 
 

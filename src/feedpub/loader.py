@@ -120,6 +120,10 @@ def _syntax_reads_alike(block: str) -> bool:
     substring test says it might match."""
     if len(block) > FAST_MAX_BLOCK or "<<" in block or "- -" in block or "{" in block or block.count("[") > 20:
         return False
+    # Tabs (PyYAML refuses many a tab that 1.2 takes as blank) and the line
+    # breaks of YAML 1.1 only (NEL, LS, PS), which can end a plain scalar there.
+    if "\t" in block or "\x85" in block or "\u2028" in block or "\u2029" in block:
+        return False
     if not block.isascii() or "\x7f" in block:
         if _PYYAML_NON_PRINTABLE.search(block):
             return False
