@@ -346,7 +346,7 @@ def load_task(task: tuple[str, str, str, str | None, str, bool, bool]) -> tuple:
     if digest == known:
         return ("same", digest)
     try:
-        article, warnings = w.load_text(w.decode_seed(raw, display), display, w.zone(timezone))
+        article, warnings = w.load_bytes(raw, display, w.zone(timezone))
     except SeedError as error:
         return ("new", digest, None, None, "[]", dumps([error.message, error.line]), taken)
     except Exception as error:  # one seed must never stop the build
@@ -382,12 +382,12 @@ class _WorkerModules:
         from functools import lru_cache
         from zoneinfo import ZoneInfo
 
-        from .loader import load_text
+        from .loader import load_bytes
         from .records import article_to_record, record_digest
-        from .seeds import decode_seed, read_seed_bytes
+        from .seeds import read_seed_bytes
 
-        self.load_text, self.article_to_record, self.record_digest = load_text, article_to_record, record_digest
-        self.decode_seed, self.read_seed_bytes = decode_seed, read_seed_bytes
+        self.load_bytes, self.article_to_record, self.record_digest = load_bytes, article_to_record, record_digest
+        self.read_seed_bytes = read_seed_bytes
         self.zone = lru_cache(maxsize=None)(ZoneInfo)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from .errors import SeedError, SeedWarning
 from .model import Article
 from .normalize import normalize_article
-from .seeds import FrontMatter, check_mapping, parse_front_matter, read_seed_text, split_front_matter
+from .seeds import FrontMatter, check_mapping, decode_seed, parse_front_matter, read_seed_bytes
 
 try:  # pragma: no cover - depends on the platform having a wheel
     import yaml_rs
@@ -31,22 +31,37 @@ FAST_PARSER = "yaml-rs" if yaml_rs is not None else None
 # Larger blocks could hold more values than the PyYAML path allows: let it decide.
 FAST_MAX_BLOCK = 64 * 1024
 
-# Characters PyYAML's reader refuses (yaml/reader.py NON_PRINTABLE).
+# The guard reads the front matter as UTF-8 bytes: every character it looks
+# for is ASCII, and a multi-byte character never holds an ASCII byte, so each
+# test is a byte search, several times cheaper than one over a str that holds
+# a single emoji (four bytes per character).
+# Characters PyYAML's reader refuses (yaml/reader.py NON_PRINTABLE), tested on
+# the text, and only when a byte that can start one of them is there: a C0
+# control or DEL, or the lead byte of U+0080-U+00BF (C1 controls, NEL) or of
+# U+F000-U+FFFF (U+FFFE, U+FFFF). translate() deletes every other byte.
 _PYYAML_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SUSPECT_BYTES = bytes([*(b for b in range(0x20) if b not in b"\t\n\r"), 0x7F, 0xC2, 0xEF])
+_CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
 # Anchors, aliases and tags start a node: after a space, a flow indicator or a line start.
-_NODE_PROPERTY = re.compile(r"(?:^|[\s\[\{,])[&*!]\S", re.MULTILINE)
-_COMPLEX_KEY = re.compile(r"^\s*\?(?:\s|$)", re.MULTILINE)
+_NODE_PROPERTY = re.compile(rb"(?:^|[\s\[\{,])[&*!]\S", re.MULTILINE)
+_COMPLEX_KEY = re.compile(rb"^\s*\?(?:\s|$)", re.MULTILINE)
 # What a complex key needs: a cheap search first, since URLs are full of '?'.
-_QUESTION_MARK = re.compile(r"\?(?:\s|\Z)")
+_QUESTION_MARK = re.compile(rb"\?(?:\s|\Z)")
+# LS and PS: line breaks to YAML 1.1 only.
+_UNICODE_BREAK = re.compile(rb"\xe2\x80[\xa8\xa9]")
 # Indicators libyaml refuses where YAML 1.2 parsers may take them as text:
 # reserved ones starting a token, block-scalar ones inside flow collections.
-_RESERVED_START = re.compile(r"(?:^|[\s\[\{,])[%@`]|[\[,][ \t]*[|>]", re.MULTILINE)
+_RESERVED_START = re.compile(rb"(?:^|[\s\[\{,])[%@`]|[\[,][ \t]*[|>]", re.MULTILINE)
 # The integer fields an Article reads; their tokens must be plain decimals for
 # YAML 1.1 and 1.2 to agree (012, 0o12, 1_000 and 1:30 do not). Every key of
 # these names is checked, however it is spelt: `width :`, `"width":`.
-_INTEGER_KEY_NAMES = ("quality", "heat", "width", "height")
+_INTEGER_KEY_NAMES = (b"quality", b"heat", b"width", b"height")
+# What may follow such a name for it to be a key (a closing quote, blanks, a
+# colon), and in "ok" what its value must then be: a plain decimal alone on
+# its line, or a quoted string.
+_INTEGER_KEY_TAIL = re.compile(rb"""['"]?[ \t]*:(?P<ok>[ \t]*(?:-?(?:0|[1-9][0-9]*)[ \t]*(?:\n|\Z)|['"]))?""")
 # A double-quoted key with an escape (`"wid\x74h"`) could be any of them.
-_ESCAPED_KEY = re.compile(r'"[^"\n]*\\[^"\n]*"[ \t]*:')
+_ESCAPED_KEY = re.compile(rb'"[^"\n]*\\[^"\n]*"[ \t]*:')
 # A string PyYAML would have typed had it been plain (yaml/resolver.py): bool,
 # int, float, null, timestamp, merge, value. Such a string in a field the
 # Article reads sends the seed to PyYAML.
@@ -76,31 +91,55 @@ def load_article(path: Path, root: Path, display: str, tz: tzinfo, fast: bool = 
 
     Returns the article and its warnings. ``fast=False`` forces the PyYAML path.
     """
-    return load_text(read_seed_text(path, root, display), display, tz, fast)
+    return load_bytes(read_seed_bytes(path, root, display), display, tz, fast)
+
+
+def load_bytes(raw: bytes, display: str, tz: tzinfo, fast: bool = True) -> tuple[Article, list[SeedWarning]]:
+    """Normalize a seed file's bytes; see :func:`load_article`."""
+    if fast and yaml_rs is not None:
+        article = _load_fast(raw, display, tz)
+        if article is not None:
+            return article, []
+    return _load_reference(decode_seed(raw, display), display, tz)
 
 
 def load_text(text: str, display: str, tz: tzinfo, fast: bool = True) -> tuple[Article, list[SeedWarning]]:
     """Normalize a seed's text; see :func:`load_article`."""
     if fast and yaml_rs is not None:
-        article = _load_fast(text, display, tz)
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: PyYAML says where
+            raw = b""
+        article = _load_fast(raw, display, tz) if raw else None
         if article is not None:
             return article, []
+    return _load_reference(text, display, tz)
+
+
+def _load_reference(text: str, display: str, tz: tzinfo) -> tuple[Article, list[SeedWarning]]:
+    """The PyYAML path, which also gives every message its line."""
     warnings: list[SeedWarning] = []
     article = normalize_article(parse_front_matter(text, display), tz, warnings)
     return article, warnings
 
 
-def _load_fast(text: str, display: str, tz: tzinfo) -> Article | None:
+def _load_fast(raw: bytes, display: str, tz: tzinfo) -> Article | None:
     """The article, if the fast path can vouch for it; None to use PyYAML."""
-    try:
-        block, first_line = split_front_matter(text, display)
-    except SeedError:
-        return None
-    if not _syntax_reads_alike(block):
+    block = _front_matter_bytes(raw)
+    if block is None or not _syntax_reads_alike(block):
         return None
     try:
-        data = yaml_rs.loads(block)
-        check_mapping(data, display, first_line + 1)
+        # The whole file must be text, as decode_seed wants it: the body only
+        # needs checking, the front matter is what yaml-rs reads.
+        raw[len(block) + 3:].decode("utf-8")
+        text = block.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if block.translate(None, _CLEAR_BYTES) and (_PYYAML_NON_PRINTABLE.search(text) or "\x85" in text):
+        return None
+    try:
+        data = yaml_rs.loads(text)
+        check_mapping(data, display, 1)
     except Exception:  # any refusal of the fast parser: PyYAML gives the real message
         return None
     if not _values_read_alike(data):
@@ -114,59 +153,65 @@ def _load_fast(text: str, display: str, tz: tzinfo) -> Article | None:
     return None if warnings else article
 
 
-def _syntax_reads_alike(block: str) -> bool:
-    """Cheap checks on the text: no constructs where YAML 1.1 and 1.2, or the
-    PyYAML path's limits, could part ways. Each regex runs only when a quick
-    substring test says it might match."""
-    if len(block) > FAST_MAX_BLOCK or "<<" in block or "- -" in block or "{" in block or block.count("[") > 20:
+def _front_matter_bytes(raw: bytes) -> bytes | None:
+    """The front matter of the common seed, as seeds.split_front_matter would
+    cut it from the decoded text: a file that starts with '---' and LF line
+    ends, and a closing '---' line. None for anything else (a BOM, CRLF, a
+    missing block), which the PyYAML path splits or reports."""
+    if not raw.startswith(b"---\n") or b"\0" in raw:
+        return None
+    end = raw.find(b"\n---", 3)
+    if end < 0 or raw.find(b"\r", 0, end) >= 0:
+        return None
+    line_end = raw.find(b"\n", end + 4)
+    rest = raw[end + 4:line_end if line_end >= 0 else len(raw)]
+    if rest and not (rest.isspace() or rest.strip(b"-") == b"" or rest.lstrip(b"-").isspace()):
+        return None
+    return raw[3:end + 1]
+
+
+def _syntax_reads_alike(block: bytes) -> bool:
+    """Cheap checks on the UTF-8 front matter: no constructs where YAML 1.1 and
+    1.2, or the PyYAML path's limits, could part ways. Each regex runs only
+    when a quick byte search says it might match."""
+    # A one-byte search (memchr) before any search for two or three bytes.
+    if len(block) > FAST_MAX_BLOCK or b"<" in block and b"<<" in block or b"- -" in block or b"{" in block \
+            or block.count(b"[") > 20:
         return False
     # Tabs (PyYAML refuses many a tab that 1.2 takes as blank) and the line
-    # breaks of YAML 1.1 only (NEL, LS, PS), which can end a plain scalar there.
-    if "\t" in block or "\x85" in block or "\u2028" in block or "\u2029" in block:
+    # breaks of YAML 1.1 only, LS and PS (NEL is U+0085, with the non-printables).
+    if b"\t" in block or _UNICODE_BREAK.search(block):
         return False
-    if not block.isascii() or "\x7f" in block:
-        if _PYYAML_NON_PRINTABLE.search(block):
-            return False
-    if ("&" in block or "*" in block or "!" in block) and _NODE_PROPERTY.search(block):
+    if (b"&" in block or b"*" in block or b"!" in block) and _NODE_PROPERTY.search(block):
         return False
     if _QUESTION_MARK.search(block) and _COMPLEX_KEY.search(block):
         return False
-    if any(mark in block for mark in "%@`|>") and _RESERVED_START.search(block):
+    if (b"%" in block or b"@" in block or b"`" in block or b"|" in block or b">" in block) \
+            and _RESERVED_START.search(block):
         return False
-    if "\n" + " " * 30 in block:  # deep block nesting: the PyYAML path limits depth
+    if b"\n" + b" " * 30 in block:  # deep block nesting: the PyYAML path limits depth
         return False
     return _integers_are_plain(block)
 
 
-def _integers_are_plain(block: str) -> bool:
+def _integers_are_plain(block: bytes) -> bool:
     """The values of keys named like the integers an Article reads (quality,
     heat, image width and height, at any depth) are plain decimals or quoted
-    in the text. str.find per key name is far cheaper than a regex over the
-    whole block; a name in running text, not followed by ':', is skipped."""
-    if "\\" in block and _ESCAPED_KEY.search(block):
+    in the text: 012, 0x1F, 1e3, a comment or a value on the next line are
+    not. bytes.find per key name is far cheaper than a regex over the whole
+    block; a name in running text, not followed by ':', is skipped."""
+    if b"\\" in block and _ESCAPED_KEY.search(block):
         return False
+    tail = _INTEGER_KEY_TAIL.match
     for key in _INTEGER_KEY_NAMES:
         start = block.find(key)
         while start >= 0:
-            at = start + len(key)
-            start = block.find(key, at)
-            if block[at:at + 1] in ("'", '"'):
-                at += 1  # a quoted key
-            while block[at:at + 1] in (" ", "\t"):
-                at += 1
-            if block[at:at + 1] != ":":
-                continue
-            end = block.find("\n", at)
-            value = block[at + 1:end if end >= 0 else len(block)].strip(" \t")
-            if not (_is_plain_decimal(value) or value[:1] in ("'", '"') and value):
-                return False  # 012, 0x1F, 1e3, a comment, a value on the next line...
+            start += len(key)
+            found = tail(block, start)
+            if found is not None and found.group("ok") is None:
+                return False
+            start = block.find(key, start)
     return True
-
-
-def _is_plain_decimal(value: str) -> bool:
-    """-?(0|[1-9][0-9]*): an integer YAML 1.1 and 1.2 read alike."""
-    digits = value[1:] if value.startswith("-") else value
-    return digits.isdigit() and digits.isascii() and (digits[0] != "0" or digits == "0")
 
 
 def _values_read_alike(data: dict[str, Any]) -> bool:
