@@ -1,10 +1,13 @@
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from feedpub.errors import SeedError
 from feedpub.catalog import scan_seed_files
-from feedpub.seeds import parse_front_matter, read_front_matter
+from feedpub.seeds import MAX_SEED_BYTES, parse_front_matter, read_front_matter, read_seed_file
 
 from conftest import FIXTURES
 
@@ -93,3 +96,40 @@ def test_symlink_outside_the_seeds_folder_is_not_followed(tmp_path):
     (seeds / "link.txt").symlink_to(secret)
     with pytest.raises(SeedError, match="outside the seeds folder"):
         read_front_matter(seeds / "link.txt", seeds, "link.txt")
+
+
+@pytest.mark.parametrize("size", [0, 1, 65_536, MAX_SEED_BYTES])
+def test_a_seed_is_read_whole_with_the_stat_of_what_was_read(tmp_path, size):
+    path = tmp_path / "s.md"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    raw, info = read_seed_file(path, tmp_path, "s.md")
+    assert raw == path.read_bytes()
+    stat = os.stat(path)
+    assert (info.st_size, info.st_mtime_ns, info.st_ino) == (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+def test_a_seed_over_the_limit_is_refused_without_reading_it_all(tmp_path):
+    path = tmp_path / "s.md"
+    path.write_bytes(b"x" * (MAX_SEED_BYTES + 1))
+    with pytest.raises(SeedError, match="file too large"):
+        read_seed_file(path, tmp_path, "s.md")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_seed_that_is_not_a_regular_file_is_read_to_its_end(tmp_path):
+    # No size to go by, and a short read is not the end: read until the writer closes.
+    path = tmp_path / "s.md"
+    os.mkfifo(path)
+    pieces = [b"---\n", b"title: T\n", b"---\n"]
+
+    def write() -> None:
+        with open(path, "wb", buffering=0) as pipe:
+            for piece in pieces:
+                pipe.write(piece)
+                time.sleep(0.05)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    raw, _ = read_seed_file(path, tmp_path, "s.md")
+    writer.join()
+    assert raw == b"".join(pieces)

@@ -337,11 +337,13 @@ def load_task(task: tuple[str, str, str, str | None, str, bool, bool]) -> tuple:
         _worker = _WorkerModules()
     w = _worker
     path, root, display, known, timezone, want_record, want_stat = task
-    taken = _stat_of(path) if want_stat else _NO_STAT  # before reading, as the scan would
     try:
-        raw = w.read_seed_bytes(path, root, display)
+        raw, info = w.read_seed_file(path, root, display)
     except SeedError as error:
-        return ("new", "", None, None, "[]", dumps([error.message, error.line]), taken)
+        return ("new", "", None, None, "[]", dumps([error.message, error.line]), _stat_of(path) if want_stat else _NO_STAT)
+    # Taken before reading, as the scan's would be: a seed changed meanwhile
+    # is read again next time.
+    taken = (info.st_size, info.st_mtime_ns, info.st_ino) if want_stat else _NO_STAT
     digest = blake2b(raw, digest_size=16).hexdigest()
     if digest == known:
         return ("same", digest)
@@ -384,10 +386,10 @@ class _WorkerModules:
 
         from .loader import load_bytes
         from .records import article_to_record, record_digest
-        from .seeds import read_seed_bytes
+        from .seeds import read_seed_file
 
         self.load_bytes, self.article_to_record, self.record_digest = load_bytes, article_to_record, record_digest
-        self.read_seed_bytes = read_seed_bytes
+        self.read_seed_file = read_seed_file
         self.zone = lru_cache(maxsize=None)(ZoneInfo)
 
 

@@ -79,6 +79,8 @@ _IMPLICIT_FIRST = frozenset("0123456789+-.~yYnNtTfFoO<=")
 _TEXT_FIELDS = ("title", "excerpt", "category", "type", "webUrl", "originalUrl")
 # What yaml-rs builds besides dicts, lists and strings.
 _SCALAR_TYPES = frozenset({int, float, bool, type(None), datetime, date})
+# What a text field may be: exact types (a str subclass is not what PyYAML builds).
+_TEXT_TYPES = frozenset({str, type(None)})
 # The keys of the seed format: none is a string PyYAML would type, so the walk
 # in _values_read_alike need not look at them one by one.
 _FORMAT_KEYS = frozenset(
@@ -221,17 +223,17 @@ def _values_read_alike(data: dict[str, Any]) -> bool:
     of those PyYAML cannot even construct, and the seed must fail as it would)."""
     texts: list[Any] = [data.get(field) for field in _TEXT_FIELDS]
     provider = data.get("provider")
-    if isinstance(provider, dict):
+    if type(provider) is dict:
         texts += [provider.get("name"), provider.get("domain")]
     topics = data.get("topics")
-    texts += topics if isinstance(topics, list) else [topics]
+    texts += topics if type(topics) is list else [topics]
     for key in ("images", "related"):
         items = data.get(key)
-        if isinstance(items, list):
+        if type(items) is list:
             for item in items:
-                if isinstance(item, dict):
+                if type(item) is dict:
                     texts += [item.get("url"), item.get("title"), item.get("webUrl"), item.get("originalUrl")]
-    if any(value is not None and not isinstance(value, str) for value in texts):
+    if not set(map(type, texts)) <= _TEXT_TYPES:
         return False  # 1.2 typed it (a number, a date): PyYAML may have typed it otherwise
     stack: list[Any] = [data]
     pop, extend = stack.pop, stack.extend

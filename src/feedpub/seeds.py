@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from stat import S_ISREG
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +56,18 @@ def read_seed_text(path: Path, root: Path, display: str) -> str:
 
 def read_seed_bytes(path: str | Path, root: str | Path, display: str) -> bytes:
     """A seed file's bytes; SeedError for a link out of ``root``, an unreadable
-    or an oversized file (read no further than the limit).
+    or an oversized file (read no further than the limit)."""
+    return read_seed_file(path, root, display)[0]
+
+
+def read_seed_file(path: str | Path, root: str | Path, display: str) -> tuple[bytes, os.stat_result]:
+    """A seed file's bytes, as :func:`read_seed_bytes`, and its stat, taken
+    once the file is open and before it is read.
 
     The file is opened with O_NOFOLLOW, so a plain file (nearly every seed)
-    costs no extra lstat: only a link fails that open and is checked."""
+    costs no extra lstat: only a link fails that open and is checked. A
+    regular file is read in one call, sized by that stat; it reads on if the
+    file grew meanwhile."""
     try:
         try:
             if not _NOFOLLOW and os.path.islink(path):
@@ -71,22 +80,29 @@ def read_seed_bytes(path: str | Path, root: str | Path, display: str) -> bytes:
                 raise SeedError(display, "symbolic link to a file outside the seeds folder; not followed") from None
             fd = os.open(path, _READ)
         try:
+            info = os.fstat(fd)
+            regular = S_ISREG(info.st_mode)
+            ask = info.st_size + 1 if regular else 65536
             chunks = []
             left = MAX_SEED_BYTES + 1
             while left > 0:
-                chunk = os.read(fd, min(left, 65536))
+                ask = min(left, ask)
+                chunk = os.read(fd, ask)
                 if not chunk:
                     break
                 chunks.append(chunk)
                 left -= len(chunk)
+                if regular and len(chunk) < ask:
+                    break  # a short read of a regular file is its end
+                ask = 65536
         finally:
             os.close(fd)
     except OSError as error:
         raise SeedError(display, f"cannot read file: {error.strerror or error}") from None
-    raw = b"".join(chunks)
+    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(raw) > MAX_SEED_BYTES:
         raise SeedError(display, f"file too large: seeds are limited to {MAX_SEED_BYTES // 1024} KiB")
-    return raw
+    return raw, info
 
 
 def decode_seed(raw: bytes, display: str) -> str:
