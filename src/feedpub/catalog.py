@@ -125,7 +125,6 @@ def build_catalog(
         files = scan_seed_files(root, patterns, with_stat=bool(known))
     catalog.read = len(files)
     tasks: list[tuple[str, str, str, str | None, str, bool, bool]] = []
-    stats: list[os.stat_result | None] = []
     rows: dict[str, tuple] = {}
     cut = display_cut(root)
     folder = str(root)
@@ -136,30 +135,32 @@ def build_catalog(
             rows[path] = row
         else:
             tasks.append((path, folder, path[cut:], row[4] if row else None, timezone, cache is not None, want_stat))
-            stats.append(stat)
     store = _Store(cache)
     done = len(rows)
-    for task, stat, result in zip(tasks, stats, _run(tasks, jobs)):
-        path = task[0]
-        if result[0] == "same":  # only with a known hash, so the scan took the stat
-            store.restat((stat.st_size, stat.st_mtime_ns, stat.st_ino, path))
-            rows[path] = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino) + known[path][4:]
-        else:
-            _, digest, listing, record, warnings, error, taken = result
-            size, mtime, inode = (stat.st_size, stat.st_mtime_ns, stat.st_ino) if stat is not None else taken
-            row = (path, size, mtime, inode, digest, *(listing or _NO_LISTING), record, warnings, error)
-            store.put(row)  # a SeedRow, as the plain tuple sqlite takes
-            rows[path] = row[:12] + (None,) + row[13:]  # records go to the cache, not into memory
-            catalog.parsed += 1
-        done += 1
-        if progress is not None:
-            progress(done, len(files))
-    store.finish(known.keys() - rows.keys())
+    # One pass in file order: a seed's row is the cache's, or else the next
+    # result (tasks are in file order too). Listings are made as rows come,
+    # and a parsed seed's row, record and all, is kept only until it is queued.
+    results = iter(_run(tasks, jobs))
     listings = []
     kept = []
-    for path, _ in files:
+    for path, stat in files:
+        row = rows.get(path)
+        if row is None:
+            result = next(results)
+            if result[0] == "same":  # only with a known hash, so the scan took the stat
+                store.restat((stat.st_size, stat.st_mtime_ns, stat.st_ino, path))
+                row = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino) + known[path][4:]
+            else:
+                _, digest, listing, record, warnings, error, taken = result
+                size, mtime, inode = (stat.st_size, stat.st_mtime_ns, stat.st_ino) if stat is not None else taken
+                row = (path, size, mtime, inode, digest, *(listing or _NO_LISTING), record, warnings, error)
+                store.put(row)  # a SeedRow, as the plain tuple sqlite takes
+                catalog.parsed += 1
+            done += 1
+            if progress is not None:
+                progress(done, len(files))
         (_, size, mtime, inode, _, id_, published_ts, updated_ts, published, quality, topics, digest, _, warnings,
-         error) = rows[path]
+         error) = row
         if scanned:
             kept.append((path, size, mtime, inode))
         source = path[cut:]
@@ -172,6 +173,9 @@ def build_catalog(
         else:
             listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality,
                                     tuple(topics.split(TOPIC_SEPARATOR)) if topics else (), source, digest))
+    if next(results, None) is not None:  # also lets the worker pool shut down now
+        raise RuntimeError("more results than seeds to parse")
+    store.finish(known.keys() - {path for path, _ in files} if known else set())
     if scanned:
         catalog.files_digest = files_digest(kept)
     catalog.listings, dropped = deduplicate(listings)
