@@ -109,10 +109,13 @@ def build_catalog(
     jobs: int,
     progress: Progress | None = None,
     files: list[tuple[str, os.stat_result | None]] | None = None,
+    keep_duplicates: bool = False,
 ) -> Catalog:
     """List every seed under ``root``: cached where the cache still holds, parsed
     (in ``jobs`` processes) where not. The result does not depend on ``jobs``
-    or on the cache. ``files`` is the scan of ``root``, if one was taken, with stats."""
+    or on the cache. ``files`` is the scan of ``root``, if one was taken, with
+    stats. ``keep_duplicates`` keeps every Listing, two seeds with one link
+    included, and leaves :func:`deduplicate` to the caller."""
     catalog = Catalog()
     root = root.absolute()  # cache keys are absolute paths
     # Rows are plain tuples in SeedRow's field order: 100,000 dataclass
@@ -178,9 +181,12 @@ def build_catalog(
     store.finish(known.keys() - {path for path, _ in files} if known else set())
     if scanned:
         catalog.files_digest = files_digest(kept)
-    catalog.listings, dropped = deduplicate(listings)
-    catalog.duplicates = len(dropped)
-    catalog.warnings.extend(dropped)
+    if keep_duplicates:
+        catalog.listings = listings
+    else:
+        catalog.listings, dropped = deduplicate(listings)
+        catalog.duplicates = len(dropped)
+        catalog.warnings.extend(dropped)
     # Listing.sort_key's order (newest first, then by id) by two stable sorts
     # on C-level keys: calling a method per Listing costs 100,000 seeds 50 ms.
     catalog.listings.sort(key=itemgetter(0))  # id

@@ -92,8 +92,8 @@ _OPTIONS = {
     "cache_dir": click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                               help="Folder of the build cache  [default: .feedpub-cache]"),
 }
-# What reading seeds depends on; `check` takes only these.
-_READING_OPTIONS = ("seeds", "config_file", "patterns", "timezone")
+# What reading seeds depends on, and how they are read; `check` takes only these.
+_READING_OPTIONS = ("seeds", "config_file", "patterns", "timezone", "jobs", "cache", "cache_dir")
 
 
 def config_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
