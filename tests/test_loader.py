@@ -58,6 +58,8 @@ TRICKY = [
     "2021-13-45", "2021-02-30 10:00:00", "1e999", "0x", "0b", "-", ":", "::", "a:b", "日本", "emoji 🚀", "\u00a0nbsp", "tab\there", "1,000", "50%", "@at", "`tick", "|", ">", "? key",
     # YAML 1.1's other line breaks, and tabs where PyYAML refuses them.
     "a\u2028b", "a\x85b", "a\u2029 b", "x\n\t", "a\n\t\n  b", "\t",
+    # Indicators in flow sequences (topics: [..., AI]), byte-order marks.
+    ":x", "?x", "x:y", "https://u.example/p", "a\ufeffb", "\ufeff",
 ]
 FIELDS = ["title", "excerpt", "quality", "heat", "published", "category", "type", "webUrl", "originalUrl",
           "publishedDateTime", "updatedDateTime", "unknown"]
@@ -113,6 +115,16 @@ def test_integers_spelt_unusually_read_the_same_either_way(line):
 def test_yaml_1_1_line_breaks_and_tabs_read_the_same_either_way(line):
     text = f"---\n{line}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\npublished: true\n---\n"
     assert isinstance(outcome(text, fast=False), str)  # PyYAML refuses each of them
+    assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+@pytest.mark.parametrize("line", [
+    "topics: [planet.example, :012]", "topics: [a, ?b]", "topics: [https://a.example/x, b]", "secured: [a, :b]",
+    "topics: [a,\n  b: c]", "topics: [a, b\n  ]",  # PyYAML's flow context: ':' and '?' are indicators
+    "\ufeffpublished: true", "title: a\ufeffb",  # a byte-order mark inside the text
+])
+def test_flow_indicators_and_byte_order_marks_read_the_same_either_way(line):
+    text = f"---\ntitle: T\n{line}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
     assert outcome(text, fast=True) == outcome(text, fast=False)
 
 

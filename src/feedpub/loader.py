@@ -38,7 +38,7 @@ FAST_MAX_BLOCK = 64 * 1024
 # Characters PyYAML's reader refuses (yaml/reader.py NON_PRINTABLE), tested on
 # the text, and only when a byte that can start one of them is there: a C0
 # control or DEL, or the lead byte of U+0080-U+00BF (C1 controls, NEL) or of
-# U+F000-U+FFFF (U+FFFE, U+FFFF). translate() deletes every other byte.
+# U+F000-U+FFFF (U+FFFE, U+FFFF, the BOM). translate() deletes every other byte.
 _PYYAML_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SUSPECT_BYTES = bytes([*(b for b in range(0x20) if b not in b"\t\n\r"), 0x7F, 0xC2, 0xEF])
 _CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
@@ -137,7 +137,10 @@ def _load_fast(raw: bytes, display: str, tz: tzinfo) -> Article | None:
         text = block.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if block.translate(None, _CLEAR_BYTES) and (_PYYAML_NON_PRINTABLE.search(text) or "\x85" in text):
+    # NEL is a line break to PyYAML; a byte-order mark inside the text is a
+    # token to libyaml and a character to yaml-rs.
+    if block.translate(None, _CLEAR_BYTES) and (_PYYAML_NON_PRINTABLE.search(text) or "\x85" in text
+                                                or "\ufeff" in text):
         return None
     try:
         data = yaml_rs.loads(text)
@@ -180,6 +183,8 @@ def _syntax_reads_alike(block: bytes) -> bool:
     if len(block) > FAST_MAX_BLOCK or b"<" in block and b"<<" in block or b"- -" in block or b"{" in block \
             or block.count(b"[") > 20:
         return False
+    if b"[" in block and not _flow_sequences_read_alike(block):
+        return False
     # Tabs (PyYAML refuses many a tab that 1.2 takes as blank) and the line
     # breaks of YAML 1.1 only, LS and PS (NEL is U+0085, with the non-printables).
     if b"\t" in block or _UNICODE_BREAK.search(block):
@@ -194,6 +199,22 @@ def _syntax_reads_alike(block: bytes) -> bool:
     if b"\n" + b" " * 30 in block:  # deep block nesting: the PyYAML path limits depth
         return False
     return _integers_are_plain(block)
+
+
+def _flow_sequences_read_alike(block: bytes) -> bool:
+    """Each flow sequence (``[a, b]``) ends on its line and holds no ':' or
+    '?': PyYAML takes ':' in a flow plain scalar as an indicator (``[a:b]``,
+    a URL) and '?' starting an entry as a complex key, where YAML 1.2 reads
+    both as text. Checked from each line's first '[' to its end."""
+    start = block.find(b"[")
+    while start >= 0:
+        end = block.find(b"\n", start)
+        end = end if end >= 0 else len(block)
+        line = block[start:end]
+        if b":" in line or b"?" in line or line.count(b"[") != line.count(b"]"):
+            return False
+        start = block.find(b"[", end)
+    return True
 
 
 def _integers_are_plain(block: bytes) -> bool:
