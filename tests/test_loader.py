@@ -97,6 +97,47 @@ def test_tricky_scalars_read_the_same_either_way(text):
     assert outcome(text, fast=True) == outcome(text, fast=False)
 
 
+# An ordinary seed with every construct the fast path takes, and characters
+# where YAML 1.1 and 1.2, or libyaml and yaml-rs, have been found to part ways.
+ORDINARY = """---
+title: "Model naïve study 🚀"
+excerpt: Rights market 東京, city.
+publishedDateTime: 2022-06-16T04:26:00Z
+webUrl: "https://dailyplanet.example/news/article/1.php"
+type: article
+quality: 48
+heat: 205
+published: true
+provider:
+  name: Daily Planet
+  domain: dailyplanet.example
+topics: [AI, Climate]
+images:
+  - url: "https://cdn.example.com/img/1.jpg"
+    width: 1200
+    height: 630
+related:
+  - title: 'Other story'
+    webUrl: https://x.example/2
+secured: "74/A+UBDe"
+---
+"""
+SPLICED = ["\t", "\x85", "\u2028", "\u2029", "\ufeff", "\u00a0", "\x0b", "\r", "\x7f", "\x00", "#", ":", "-", "?", ",", "[",
+           "]", "{", "}", "&", "*", "!", "|", ">", "'", '"', "\\", "%", "@", "`", " ", "\n", "\n  ", "é", "🚀", "0", "y"]
+
+
+@given(st.lists(st.tuples(st.integers(4, len(ORDINARY) - 5), st.sampled_from(SPLICED)), min_size=1, max_size=3))
+def test_an_ordinary_seed_with_characters_spliced_in_reads_the_same_either_way(splices):
+    text = ORDINARY
+    for position, piece in sorted(splices, reverse=True):
+        text = text[:position] + piece + text[position:]
+    assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+def test_the_ordinary_seed_takes_the_fast_path():
+    assert loader._load_fast(ORDINARY.encode("utf-8"), "seed.txt", timezone.utc) is not None
+
+
 @pytest.mark.parametrize("line", [
     "quality : 012", '"quality": 012', "'quality': 012", '"\\x71uality": 012', "quality: 1e3", "quality:\n  012",
     "images:\n  - url: https://i.example/1.png\n    width : 012",
