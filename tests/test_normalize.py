@@ -70,6 +70,14 @@ def test_dates_become_aware_utc_whatever_yaml_made_of_them(value, tz, expected):
     assert result.tzinfo is UTC and result.microsecond == 0
 
 
+@pytest.mark.parametrize("value", ["Jan 5 2024 10:00 EST", "2024-01-05 10:00 CEST", "12:30 AI"])
+def test_a_time_zone_name_dateutil_does_not_know_is_an_error_not_a_guess(value, recwarn):
+    # Read as local time it would be off by hours, silently but for a Python warning.
+    with pytest.raises(ValueError, match="unknown time zone name"):
+        to_utc(value, UTC)
+    assert not recwarn.list
+
+
 def test_yaml_timestamp_forms_in_a_seed():
     text = seed_text(title="T", webUrl="https://x.example/a") + ""
     for raw, expected in [

@@ -9,6 +9,7 @@ reach an Article, so private fields such as ``secured`` never reach a feed.
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date, datetime, time, timezone, tzinfo
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -205,7 +206,17 @@ def to_utc(value: Any, tz: tzinfo) -> datetime:
     if isinstance(value, str):
         import dateutil.parser  # only seeds with dates as text need it
 
-        value = dateutil.parser.isoparse(value.strip()) if _looks_iso(value) else dateutil.parser.parse(value)
+        if _looks_iso(value):
+            value = dateutil.parser.isoparse(value.strip())
+        else:
+            # A zone name dateutil does not know (`10:00 EST`) would be dropped
+            # with a Python warning on stderr, and the time read as local.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", dateutil.parser.UnknownTimezoneWarning)
+                try:
+                    value = dateutil.parser.parse(value)
+                except dateutil.parser.UnknownTimezoneWarning:
+                    raise ValueError("unknown time zone name; use an offset such as +02:00") from None
     elif isinstance(value, date) and not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if not isinstance(value, datetime):
