@@ -123,7 +123,8 @@ secured: "74/A+UBDe"
 ---
 """
 SPLICED = ["\t", "\x85", "\u2028", "\u2029", "\ufeff", "\u00a0", "\x0b", "\r", "\x7f", "\x00", "#", ":", "-", "?", ",", "[",
-           "]", "{", "}", "&", "*", "!", "|", ">", "'", '"', "\\", "%", "@", "`", " ", "\n", "\n  ", "é", "🚀", "0", "y"]
+           "]", "{", "}", "&", "*", "!", "|", ">", "'", '"', "\\", "%", "@", "`", " ", "\n", "\n  ", "é", "🚀", "0", "y",
+           "\\ud83d\\ude80", "\\x41", "\\/"]
 
 
 @given(st.lists(st.tuples(st.integers(4, len(ORDINARY) - 5), st.sampled_from(SPLICED)), min_size=1, max_size=3))
@@ -162,9 +163,10 @@ def test_yaml_1_1_line_breaks_and_tabs_read_the_same_either_way(line):
 @pytest.mark.parametrize("line", [
     "topics: [planet.example, :012]", "topics: [a, ?b]", "topics: [https://a.example/x, b]", "secured: [a, :b]",
     "topics: [a,\n  b: c]", "topics: [a, b\n  ]",  # PyYAML's flow context: ':' and '?' are indicators
-    "\ufeffpublished: true", "title: a\ufeffb",  # a byte-order mark inside the text
+    "\ufeffpublished: true", "excerpt: a\ufeffb",  # a byte-order mark inside the text
+    'excerpt: "\\ud83d\\ude80"', 'excerpt: "\\U0000D800"',  # surrogates as escapes: libyaml refuses them
 ])
-def test_flow_indicators_and_byte_order_marks_read_the_same_either_way(line):
+def test_flow_indicators_byte_order_marks_and_surrogates_read_the_same_either_way(line):
     text = f"---\ntitle: T\n{line}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
     assert outcome(text, fast=True) == outcome(text, fast=False)
 
