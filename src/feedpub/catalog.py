@@ -350,7 +350,8 @@ def load_task(task: tuple[str, str, str, str | None, str, bool, bool]) -> tuple:
     try:
         raw, info = w.read_seed_file(path, root, display)
     except SeedError as error:
-        return ("new", "", None, None, "[]", dumps([error.message, error.line]), _stat_of(path) if want_stat else _NO_STAT)
+        taken = _stat_of(path) if want_stat else _NO_STAT
+        return ("new", "", None, None, "[]", dumps([error.message, error.line]), taken)
     # Taken before reading, as the scan's would be: a seed changed meanwhile
     # is read again next time.
     taken = (info.st_size, info.st_mtime_ns, info.st_ino) if want_stat else _NO_STAT

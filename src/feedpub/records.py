@@ -18,7 +18,7 @@ RECORD_VERSION = 1
 
 
 # One encoder for every record: json.dumps with options builds a new one per call.
-# ASCII-only output (non-ASCII as \\u escapes) encodes faster than UTF-8 text,
+# ASCII-only output (non-ASCII as \uXXXX escapes) encodes faster than UTF-8 text,
 # and an ASCII str costs nothing to pickle, hash or hand to sqlite.
 _ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
 
