@@ -165,8 +165,9 @@ def test_yaml_1_1_line_breaks_and_tabs_read_the_same_either_way(line):
     "topics: [a,\n  b: c]", "topics: [a, b\n  ]",  # PyYAML's flow context: ':' and '?' are indicators
     "\ufeffpublished: true", "excerpt: a\ufeffb",  # a byte-order mark inside the text
     'excerpt: "\\ud83d\\ude80"', 'excerpt: "\\U0000D800"',  # surrogates as escapes: libyaml refuses them
+    ": x", ":", "x:\n  :", "provider:\n  name: P\n:  domain: d",  # an empty key: libyaml refuses it
 ])
-def test_flow_indicators_byte_order_marks_and_surrogates_read_the_same_either_way(line):
+def test_flow_indicators_byte_order_marks_surrogates_and_empty_keys_read_the_same_either_way(line):
     text = f"---\ntitle: T\n{line}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
     assert outcome(text, fast=True) == outcome(text, fast=False)
 

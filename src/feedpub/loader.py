@@ -50,6 +50,9 @@ _QUESTION_MARK = re.compile(rb"\?(?:\s|\Z)")
 # A surrogate written as an escape ("\ud83d\ude80"): libyaml refuses it, yaml-rs
 # pairs it into one character.
 _SURROGATE_ESCAPE = re.compile(rb"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+# A line whose first token is ':' (an empty key): libyaml refuses it in a block
+# mapping, yaml-rs takes it. The block starts with the newline after '---'.
+_EMPTY_KEY = re.compile(rb"\n[ -]*:[ \n]")
 # LS and PS: line breaks to YAML 1.1 only.
 _UNICODE_BREAK = re.compile(rb"\xe2\x80[\xa8\xa9]")
 # Indicators libyaml refuses where YAML 1.2 parsers may take them as text:
@@ -189,6 +192,8 @@ def _syntax_reads_alike(block: bytes) -> bool:
     if b"[" in block and not _flow_sequences_read_alike(block):
         return False
     if b"\\" in block and _SURROGATE_ESCAPE.search(block):
+        return False
+    if _EMPTY_KEY.search(block):
         return False
     # Tabs (PyYAML refuses many a tab that 1.2 takes as blank) and the line
     # breaks of YAML 1.1 only, LS and PS (NEL is U+0085, with the non-printables).
