@@ -166,6 +166,7 @@ def test_yaml_1_1_line_breaks_and_tabs_read_the_same_either_way(line):
     "\ufeffpublished: true", "excerpt: a\ufeffb",  # a byte-order mark inside the text
     'excerpt: "\\ud83d\\ude80"', 'excerpt: "\\U0000D800"',  # surrogates as escapes: libyaml refuses them
     ": x", ":", "x:\n  :", "provider:\n  name: P\n:  domain: d",  # an empty key: libyaml refuses it
+    "topics: [AI, ! |b]", "topics: [AI,! >b]",  # a lone '!' tag before a block scalar indicator in a flow
 ])
 def test_flow_indicators_byte_order_marks_surrogates_and_empty_keys_read_the_same_either_way(line):
     text = f"---\ntitle: T\n{line}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"

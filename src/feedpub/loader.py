@@ -42,8 +42,9 @@ FAST_MAX_BLOCK = 64 * 1024
 _PYYAML_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SUSPECT_BYTES = bytes([*(b for b in range(0x20) if b not in b"\t\n\r"), 0x7F, 0xC2, 0xEF])
 _CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
-# Anchors, aliases and tags start a node: after a space, a flow indicator or a line start.
-_NODE_PROPERTY = re.compile(rb"(?:^|[\s\[\{,])[&*!]\S", re.MULTILINE)
+# Anchors, aliases and tags start a node: after a space, a flow indicator or a
+# line start. A lone '!' is a tag too (the non-specific one): `[a, ! |b]`.
+_NODE_PROPERTY = re.compile(rb"(?:^|[\s\[\{,])(?:[&*!]\S|!(?=\s|\Z))", re.MULTILINE)
 _COMPLEX_KEY = re.compile(rb"^\s*\?(?:\s|$)", re.MULTILINE)
 # What a complex key needs: a cheap search first, since URLs are full of '?'.
 _QUESTION_MARK = re.compile(rb"\?(?:\s|\Z)")
