@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -101,6 +102,25 @@ def test_one_edited_seed_is_parsed_again_and_only_its_feeds_rendered(tmp_path):
         [f"{base}{suffix}" for base in ("all", "topics/robotics") for suffix in (".rss.xml", ".atom.xml", ".json")]
         + ["index.html"])
     assert report.rendered == len(report.written)  # nothing else was rendered
+
+
+def test_a_build_partly_from_the_cache_reports_in_seed_order(corpus, tmp_path):
+    # Cached seeds are taken before parsed ones; messages must still come in
+    # seed path order, as from a build that parses everything.
+    seeds = tmp_path / "seeds"
+    shutil.copytree(corpus, seeds)
+    config, _ = build_into(tmp_path / "cached", seeds)
+    every = sorted(seeds.iterdir())
+    edited = every[::37] + [path for path in every if path.name.startswith("bad_")][::2]  # broken ones too
+    for path in edited:
+        path.write_bytes(path.read_bytes() + b"\n")
+    forget_last_build(config)
+    _, mixed = build_into(tmp_path / "cached", seeds)
+    _, fresh = build_into(tmp_path / "fresh", seeds, cache=False)
+    assert 0 < mixed.parsed < mixed.read
+    assert [str(e) for e in mixed.errors] == [str(e) for e in fresh.errors]
+    assert [str(w) for w in mixed.warnings] == [str(w) for w in fresh.warnings]
+    assert any(path.name.startswith("bad_") for path in edited) and len(mixed.errors) > 1
 
 
 def test_a_touched_seed_is_hashed_not_parsed(tmp_path):
