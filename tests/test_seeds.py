@@ -108,7 +108,7 @@ def test_a_seed_is_read_whole_with_the_stat_of_what_was_read(tmp_path, size):
     assert (info.st_size, info.st_mtime_ns, info.st_ino) == (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
-def test_a_seed_over_the_limit_is_refused_without_reading_it_all(tmp_path):
+def test_a_seed_over_the_limit_is_refused(tmp_path):
     path = tmp_path / "s.md"
     path.write_bytes(b"x" * (MAX_SEED_BYTES + 1))
     with pytest.raises(SeedError, match="file too large"):

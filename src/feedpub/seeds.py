@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from stat import S_ISREG
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from .errors import SeedError
