@@ -199,3 +199,51 @@ def test_check_formats_in_the_cli_are_those_the_checker_knows():
     from feedpub import cli as cli_module
 
     assert cli_module.CHECK_FORMATS == checks.FORMATS
+
+
+@pytest.mark.parametrize("command", [["build"], ["build", "--check"], ["topics"], ["check"]])
+def test_commands_pause_the_garbage_collector_only_while_they_run(project, monkeypatch, command):
+    import gc
+
+    from feedpub import cli as cli_module
+
+    seen = []
+    real = cli_module._resolve_config
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli_module, "_resolve_config", spy)
+    run(*command)
+    assert seen == [False] and gc.isenabled()
+
+
+def test_the_garbage_collector_comes_back_after_an_error():
+    import gc
+
+    from feedpub import cli as cli_module
+
+    with pytest.raises(ValueError):
+        with cli_module._batch_work():
+            raise ValueError
+    assert gc.isenabled()
+
+
+def test_worker_processes_run_with_the_garbage_collector_on():
+    import gc
+
+    from feedpub.parallel import ordered_map
+
+    gc.disable()
+    try:
+        states = list(ordered_map(_collector_on, list(range(40)), processes=2, minimum=1))
+    finally:
+        gc.enable()
+    assert states == [True] * 40
+
+
+def _collector_on(_: int) -> bool:
+    import gc
+
+    return gc.isenabled()

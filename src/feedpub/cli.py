@@ -7,6 +7,7 @@ with stale feeds, a failed write); 2 usage or configuration error.
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -45,6 +46,23 @@ def _handle_errors() -> Iterator[None]:
         raise _ExitError(str(error), 1) from None
     except OSError as error:
         raise _ExitError(f"{error.filename or 'output'}: {error.strerror}", 1) from None
+
+
+@contextlib.contextmanager
+def _batch_work() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one build, check or topic
+    listing. These keep a Listing (and, for a while, a cache row) per seed
+    alive and make next to no cyclic garbage: peak memory is the same without
+    the collector, whose full passes only walk those objects again and again,
+    a tenth of an edit build of 100,000 seeds. Worker processes turn it back
+    on (parallel.py), and it is restored when the command is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # Every setting as a flag; each overrides its config key.
@@ -155,7 +173,7 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_
         feedpub build seeds --out feeds --base-url https://example.org/feeds/
         feedpub build --check        # in CI: fail when feeds/ is stale
     """
-    with _handle_errors():
+    with _handle_errors(), _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
         report = build(config, check=check, strict=strict, progress=_progress())
     _print_problems(report, quiet)
@@ -185,7 +203,7 @@ def topics_command(config_file: Path | None, seeds: Path | None, **overrides: An
     Example:
         feedpub topics --include-unpublished
     """
-    with _handle_errors():
+    with _handle_errors(), _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
         cache = open_cache(config)
         try:
@@ -219,7 +237,7 @@ def check_command(format_: str, config_file: Path | None, seeds: Path | None, **
     """
     from .checks import check_seeds, format_report
 
-    with _handle_errors():
+    with _handle_errors(), _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
         report = check_seeds(config, progress=_progress())
     click.echo(format_report(report, format_), nl=False)

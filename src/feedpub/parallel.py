@@ -6,6 +6,7 @@ feedgen switches the process-wide locale while it formats RSS dates.
 
 from __future__ import annotations
 
+import gc
 import sys
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
@@ -35,7 +36,7 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
     # 8 chunks per process, so the last ones do not leave a process idle.
     size = max(1, min(256, len(tasks) // (processes * 8)))
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_die_with_parent) as pool:
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker) as pool:
         # A bounded number of chunks in flight, topped up as results are
         # taken: results the caller has not taken cannot pile up in memory,
         # and the workers never wait for the caller to drain a batch.
@@ -51,6 +52,14 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
 
 def _apply(function: Callable[[T], R], chunk: list[T]) -> list[R]:
     return [function(task) for task in chunk]
+
+
+def _start_worker() -> None:
+    # A forked worker inherits the parent's collector state, which the
+    # command line pauses (cli._batch_work): a worker parses or renders
+    # thousands of things and wants its collector.
+    gc.enable()
+    _die_with_parent()
 
 
 def _die_with_parent() -> None:
