@@ -39,7 +39,8 @@ FAST_MAX_BLOCK = 64 * 1024
 # the text, and only when a byte that can start one of them is there: a C0
 # control or DEL, or the lead byte of U+0080-U+00BF (C1 controls, NEL) or of
 # U+F000-U+FFFF (U+FFFE, U+FFFF, the BOM). translate() deletes every other byte.
-_PYYAML_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Left to re's cache to compile on first use, as it is rarely needed (3 ms).
+_PYYAML_NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _SUSPECT_BYTES = bytes([*(b for b in range(0x20) if b not in b"\t\n\r"), 0x7F, 0xC2, 0xEF])
 _CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
 # Anchors, aliases and tags start a node: after a space, a flow indicator or a
@@ -146,7 +147,7 @@ def _load_fast(raw: bytes, display: str, tz: tzinfo) -> Article | None:
         return None
     # NEL is a line break to PyYAML; a byte-order mark inside the text is a
     # token to libyaml and a character to yaml-rs.
-    if block.translate(None, _CLEAR_BYTES) and (_PYYAML_NON_PRINTABLE.search(text) or "\x85" in text
+    if block.translate(None, _CLEAR_BYTES) and (re.search(_PYYAML_NON_PRINTABLE, text) or "\x85" in text
                                                 or "\ufeff" in text):
         return None
     try:
