@@ -210,3 +210,10 @@ def test_output_is_byte_identical_whatever_the_clock_tz_locale_or_file_order(cor
     subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(reordered), str(out)], check=True)
     runs.append(feed_files(out))
     assert runs[0] and all(run == runs[0] for run in runs[1:])
+
+
+@pytest.mark.parametrize("index_page", [True, False])
+def test_plan_paths_are_the_paths_of_its_outputs(corpus, index_page):
+    plan = plan_build(make_config(corpus, index_page=index_page))
+    assert plan.paths() == [path for path, _, _ in plan.outputs()]
+    assert ("index.html" in plan.paths()) is index_page

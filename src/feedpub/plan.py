@@ -91,15 +91,21 @@ class Plan:
         unchanged files need not be rendered and only one is in memory at a time."""
         for feed in self.feeds:
             yield feed.path, self._feed_fingerprint(feed), lambda feed=feed: self.render(feed)
-        yield OPML_PATH, _fingerprint(self._opml_args()), self._opml
-        if self.config.index_page:
-            yield INDEX_PATH, _fingerprint(self._index_args(digests=True)), self._index
+        for path, inputs, render in self._site_files():
+            yield path, _fingerprint(inputs()), render
 
     def paths(self) -> list[str]:
         """Every output path, in the order of :meth:`outputs`, without
         fingerprinting or rendering anything."""
-        extra = [OPML_PATH] + ([INDEX_PATH] if self.config.index_page else [])
-        return [feed.path for feed in self.feeds] + extra
+        return [feed.path for feed in self.feeds] + [path for path, _, _ in self._site_files()]
+
+    def _site_files(self) -> list[tuple[str, Callable[[], tuple], Callable[[], bytes]]]:
+        """The files besides feeds, as (path, what its bytes depend on, render),
+        both deferred: the one list :meth:`outputs` and :meth:`paths` share."""
+        files = [(OPML_PATH, self._opml_args, self._opml)]
+        if self.config.index_page:
+            files.append((INDEX_PATH, lambda: self._index_args(digests=True), self._index))
+        return files
 
     def articles_of(self, feed: PlannedFeed) -> list[Article]:
         return self.resolver.articles(feed.items)
