@@ -128,7 +128,7 @@ def main() -> None:
     compile_feedpub()
     print(f"feedpub benchmark, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
           f"{time.strftime('%Y-%m-%d')}")
-    print(f"| seeds | step | wall (s) | seeds/s | peak RSS (MB) | × floor |")
+    print("| seeds | step | wall (s) | seeds/s | peak RSS (MB) | × floor |")
     print("|---:|---|---:|---:|---:|---:|")
     for count in sizes:
         rows = bench(count, jobs, args.corpora)

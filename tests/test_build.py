@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
 
 import pytest
 

@@ -1,7 +1,5 @@
 import json
 import sys
-import os
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

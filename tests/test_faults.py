@@ -1,7 +1,6 @@
 """Output stays whole under faults: SIGKILL mid-build, concurrent builds."""
 
 import json
-import os
 import random
 import shutil
 import signal
@@ -15,7 +14,7 @@ from lxml import etree
 
 from feedpub import build
 from feedpub.errors import OutputError
-from feedpub.writers import LOCK_NAME, MANIFEST_NAME, output_lock
+from feedpub.writers import LOCK_NAME, MANIFEST_NAME
 
 from conftest import article_fields, feed_files, make_config, parse_feed, write_seed
 

@@ -4,7 +4,6 @@ Regenerate on purpose only: ``pytest tests/test_golden.py --update-goldens``.
 """
 
 import shutil
-from pathlib import Path
 
 import pytest
 
