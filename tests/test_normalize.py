@@ -1,14 +1,24 @@
+import json
+import os
+import subprocess
+import sys
+import time
 from datetime import date, datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
+from feedpub import apply_overrides, build
+from feedpub.cli import cli
 from feedpub.errors import SeedError
+from feedpub.loader import load_bytes
 from feedpub.model import Image, Provider, Related
 from feedpub.normalize import normalize_article, to_utc
 from feedpub.seeds import parse_front_matter
 
-from conftest import FIXTURES, seed_text
+from conftest import FIXTURES, article_fields, make_config, seed_text, write_seed
 
 UTC = timezone.utc
 
@@ -70,12 +80,91 @@ def test_dates_become_aware_utc_whatever_yaml_made_of_them(value, tz, expected):
     assert result.tzinfo is UTC and result.microsecond == 0
 
 
-@pytest.mark.parametrize("value", ["Jan 5 2024 10:00 EST", "2024-01-05 10:00 CEST", "12:30 AI"])
-def test_a_time_zone_name_dateutil_does_not_know_is_an_error_not_a_guess(value, recwarn):
-    # Read as local time it would be off by hours, silently but for a Python warning.
-    with pytest.raises(ValueError, match="unknown time zone name"):
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("Jan 5 2024 10:00 EST", "EST"),  # the machine's own zone on a New York machine
+        ("2024-01-05 10:00 CEST", "CEST"),
+        ("Jan 5 2024 10:00 IST", "IST"),  # India, Israel or Ireland
+        ("Jul 5 2024 10:00 BST", "BST"),
+        ("Jan 5 2024 10:00 UT", "UT"),
+        ("Jan 5 2024 12:30 AI", "AI"),
+        ("Jan 5 2024 10:00 +0200 (CEST)", "CEST"),
+    ],
+)
+def test_a_time_zone_name_other_than_utc_or_gmt_is_an_error_not_a_guess(value, name, recwarn):
+    # Read as local time it would be off by hours; read as the machine's zone
+    # where the machine uses the name, it would differ from machine to machine.
+    with pytest.raises(ValueError) as caught:
         to_utc(value, UTC)
+    assert str(caught.value) == f"zone name {name!r} is ambiguous: use UTC, GMT, Z or an offset such as -05:00"
     assert not recwarn.list
+
+
+@pytest.mark.parametrize(
+    "value", ["Fri Jan 05 2024 10:00:00 GMT-0500", "2024-01-05 10:00 UTC+3", "2024-01-05 10:00 GMT +03:00",
+              "Jan 5 2024 10:00 Z-5"])
+def test_a_zone_name_before_an_offset_is_an_error_as_dateutil_reads_it_backwards(value):
+    # dateutil reads GMT-0500 (JavaScript's Date.toString) as five hours *east*.
+    with pytest.raises(ValueError, match="a zone name before an offset reads backwards"):
+        to_utc(value, UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Jan 5 2024 10:00 -0500", datetime(2024, 1, 5, 15, tzinfo=UTC)),
+        ("Jan 5 2024 10:00 +05:30", datetime(2024, 1, 5, 4, 30, tzinfo=UTC)),
+        ("Jan 5 2024 10:00 GMT", datetime(2024, 1, 5, 10, tzinfo=UTC)),
+        ("Jul 5 2024 10:00 UTC", datetime(2024, 7, 5, 10, tzinfo=UTC)),
+        ("Jan 5 2024 10:00 Z", datetime(2024, 1, 5, 10, tzinfo=UTC)),
+        ("Jan 5 2024 10:00", datetime(2024, 1, 5, 9, tzinfo=UTC)),  # in `timezone`, Berlin here
+        ("5 January 2024", datetime(2024, 1, 4, 23, tzinfo=UTC)),  # midnight in Berlin
+    ],
+)
+def test_utc_gmt_z_and_numeric_offsets_are_read_and_no_zone_means_the_configured_one(value, expected):
+    assert to_utc(value, ZoneInfo("Europe/Berlin")) == expected
+
+
+# Dates as people write them, without a part dateutil would take from today:
+# (text, what it lacks, the same date whole, the day that is).
+PARTIAL_DATES = [
+    ("Jan 5", "year", "Jan 5 2024", date(2024, 1, 5)),
+    ("5 March", "year", "5 March 2024", date(2024, 3, 5)),
+    ("Feb 29", "year", "Feb 29 2024", date(2024, 2, 29)),
+    ("March 2024", "day", "March 5 2024", date(2024, 3, 5)),
+    ("2024-03", "day", "2024-03-05", date(2024, 3, 5)),
+    ("2024", "month or day", "2024 March 5", date(2024, 3, 5)),
+    ("10:00", "year, month or day", "2024-03-05 10:00", date(2024, 3, 5)),
+    ("Tuesday 10:00", "year, month or day", "Tuesday 5 March 2024 10:00", date(2024, 3, 5)),
+]
+
+
+def line_of(text, field):
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(field + ":"))
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
+@pytest.mark.parametrize("field", ["publishedDateTime", "updatedDateTime"])
+@pytest.mark.parametrize(("value", "missing", "whole", "day"), PARTIAL_DATES)
+def test_a_date_without_year_month_or_day_is_an_error_naming_the_missing_part(value, missing, whole, day, field, fast):
+    fields = dict(title="T", webUrl="https://x.example/a", publishedDateTime="2024-01-05T10:00:00Z")
+    text = seed_text(**{**fields, field: value})
+    with pytest.raises(SeedError) as caught:
+        load_bytes(text.encode(), "s.txt", UTC, fast=fast)
+    assert caught.value.message == f"{field} is not a date: {value!r} (no {missing}: a date needs year, month and day)"
+    assert caught.value.line == line_of(text, field)
+    # The same date given whole is read, from the text alone.
+    article, _ = load_bytes(seed_text(**{**fields, field: whole}).encode(), "s.txt", UTC, fast=fast)
+    read = article.published_at if field == "publishedDateTime" else article.updated_at
+    assert read.date() == day
+
+
+@pytest.mark.parametrize("value", ["Tue, 26 Jan 21 21:12:00 GMT", "5/1/24", "Jan 5 24 10:00"])
+def test_a_two_digit_year_is_an_error_as_dateutil_takes_the_century_from_the_clock(value):
+    with pytest.raises(ValueError, match="^two-digit year: write all four digits$"):
+        to_utc(value, UTC)
+    assert to_utc(value.replace(" 21 ", " 2021 ").replace("/24", "/2024").replace(" 24 ", " 2024 "), UTC).year > 2000
 
 
 def test_yaml_timestamp_forms_in_a_seed():
@@ -207,3 +296,106 @@ def test_lone_surrogates_and_other_xml_forbidden_characters_are_removed():
     text = clean_text("a\ud800b\x0bc\ufffed\U0001f680", "title", lambda field, message: warnings.append(message))
     assert text == "abcd\U0001f680"
     assert warnings == ["title holds characters XML does not allow; removed"]
+
+
+# Zone names each of these machines calls its own (time.tzname), which dateutil
+# would take for the machine's zone there, and an error elsewhere.
+MACHINE_ZONES = {
+    "UTC": ["UTC", "UTC"],
+    "America/New_York": ["EST", "EDT"],
+    "Europe/Paris": ["CET", "CEST"],
+    "Europe/London": ["GMT", "BST"],
+    "Asia/Kolkata": ["IST", "IST"],
+}
+ZONE_SAMPLES = [
+    *(f"{month} 5 2024 10:00 {name}" for month in ("Jan", "Jul")
+      for name in ("EST", "EDT", "CET", "CEST", "GMT", "BST", "IST", "UTC", "Z")),
+    "Jan 5 2024 10:00 -0500", "Jan 5 2024 10:00", "Jul 5 2024 10:00", "2024-07-05 10:00", "Jan 5", "10:00",
+]
+_READ_DATES = """
+import json, sys, time
+from zoneinfo import ZoneInfo
+from feedpub.normalize import to_utc
+
+def read(text):
+    try:
+        return to_utc(text, ZoneInfo("Europe/Berlin")).isoformat()
+    except ValueError as error:
+        return f"error: {error}"
+
+print(json.dumps({"tzname": list(time.tzname), "dates": [read(text) for text in sys.argv[1:]]}))
+"""
+
+
+def test_a_date_reads_the_same_whatever_the_machine_time_zone():
+    seen = {}
+    for zone, names in MACHINE_ZONES.items():
+        done = subprocess.run([sys.executable, "-c", _READ_DATES, *ZONE_SAMPLES], env={**os.environ, "TZ": zone},
+                              capture_output=True, text=True, check=True)
+        result = json.loads(done.stdout)
+        assert result["tzname"] == names, f"TZ={zone} did not take effect"
+        seen[zone] = result["dates"]
+    here = [_read_date(text) for text in ZONE_SAMPLES]
+    assert all(dates == here for dates in seen.values()), {zone: dates for zone, dates in seen.items() if dates != here}
+    by_text = dict(zip(ZONE_SAMPLES, here))
+    assert by_text["Jan 5 2024 10:00 EST"].startswith("error: zone name 'EST'")
+    assert by_text["Jul 5 2024 10:00 GMT"] == by_text["Jul 5 2024 10:00 Z"] == "2024-07-05T10:00:00+00:00"
+    assert by_text["Jul 5 2024 10:00"] == "2024-07-05T08:00:00+00:00"  # the configured zone, summer time
+
+
+def _read_date(text):
+    try:
+        return to_utc(text, ZoneInfo("Europe/Berlin")).isoformat()
+    except ValueError as error:
+        return f"error: {error}"
+
+
+def test_check_reports_each_date_without_year_month_or_day(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    expected = []
+    for n, (value, missing, _, _) in enumerate(PARTIAL_DATES):
+        path = write_seed(tmp_path / "seeds", f"{n}.txt", **article_fields(n, publishedDateTime=value))
+        line = line_of(path.read_text(encoding="utf-8"), "publishedDateTime")
+        expected.append(f"seeds/{n}.txt:{line}: error: publishedDateTime is not a date: {value!r} "
+                        f"(no {missing}: a date needs year, month and day)")
+    result = CliRunner().invoke(cli, ["check"], catch_exceptions=False)
+    assert result.exit_code == 1
+    count = len(PARTIAL_DATES)
+    assert result.stdout.splitlines() == [*expected, f"{count} seeds checked: {count} errors, 0 warnings"]
+
+
+# Two clocks years, months and days apart, and in other halves of the day.
+CLOCKS = (datetime(2031, 7, 14, 23, 30, tzinfo=UTC), datetime(2046, 2, 3, 5, 15, tzinfo=UTC))
+
+
+def test_a_build_writes_the_same_bytes_whatever_the_clock(tmp_path):
+    import time_machine  # in the test extras
+
+    seeds = tmp_path / "seeds"
+    whole = {
+        "text.txt": "Jan 5 2024 10:00",  # no offset: in `timezone`, Paris here
+        "yaml-naive.txt": datetime(2024, 1, 6, 10),
+        "yaml-date.txt": date(2024, 1, 7),
+        "rfc822.txt": "Tue, 26 Jan 2021 21:12:00 GMT",
+    }
+    for n, (name, when) in enumerate(whole.items()):
+        write_seed(seeds, name, **article_fields(n, publishedDateTime=when, topics=["AI", f"Topic {n}"]))
+    # Forms that once took the missing parts from the clock.
+    partial = {f"partial-{n}.txt": value for n, (value, *_) in enumerate(PARTIAL_DATES)}
+    for n, (name, value) in enumerate(partial.items(), 10):
+        write_seed(seeds, name, **article_fields(n, publishedDateTime=value))
+    write_seed(seeds, "partial-updated.txt", **article_fields(30, updatedDateTime="Jan 6 10:00"))
+    outputs, reports = [], []
+    for n, clock in enumerate(CLOCKS):
+        config = apply_overrides(make_config(tmp_path), out=tmp_path / f"feeds-{n}", cache_dir=tmp_path / f"cache-{n}",
+                                 timezone="Europe/Paris", jobs=1)
+        with time_machine.travel(clock, tick=False):
+            assert datetime.now(UTC) == clock and date.today() == clock.date() and time.time() == clock.timestamp()
+            reports.append(build(config))
+        outputs.append({str(path.relative_to(config.out)): path.read_bytes()
+                        for path in sorted(config.out.rglob("*")) if path.is_file()})
+    assert outputs[0] == outputs[1]
+    assert {"all.rss.xml", "topics/topic-3.atom.xml"} <= set(outputs[0])
+    for report in reports:
+        assert sorted(Path(error.path).name for error in report.errors) == sorted([*partial, "partial-updated.txt"])
+        assert report.counts.passed == len(whole)

@@ -8,9 +8,9 @@ reach an Article, so private fields such as ``secured`` never reach a feed.
 
 from __future__ import annotations
 
+import functools
 import re
-import warnings
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -31,6 +31,14 @@ LINK_FIELDS = ("webUrl", "originalUrl")
 # Articles are not older than this; earlier dates are typos (and RSS dates
 # need four-digit years).
 MIN_YEAR = 1900
+# dateutil's defaults for the parts a text date lacks, differing in year, month
+# and day. Both leap years, so that `Feb 29` is read (and refused for lacking
+# a year), and 31-day months, so that a day without a month is never clipped.
+_DEFAULTS = (datetime(2000, 1, 1), datetime(2004, 3, 2))
+# `GMT-0500` (JavaScript's Date.toString), `UTC+3`: dateutil reads the sign
+# the POSIX way, reversed (UTC+3 as 03:00 west of Greenwich), and drops the
+# offset in `GMT +03:00`.
+_NAME_THEN_OFFSET = re.compile(r"(?:UTC|GMT|Z)\s*[+-]\s*\d", re.IGNORECASE)
 # A provider domain must look like a host name before it becomes a link.
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
@@ -203,22 +211,11 @@ def to_utc(value: Any, tz: tzinfo) -> datetime:
     """Return ``value`` (datetime, date or string) as an aware UTC datetime with
     whole seconds. Naive times are taken to be in ``tz``; a date is midnight there.
 
-    Raises ValueError or OverflowError for text that is not a date.
+    Raises ValueError or OverflowError for text that is not a whole date (see
+    :func:`parse_text_date`).
     """
     if isinstance(value, str):
-        import dateutil.parser  # only seeds with dates as text need it
-
-        if _looks_iso(value):
-            value = dateutil.parser.isoparse(value.strip())
-        else:
-            # A zone name dateutil does not know (`10:00 EST`) would be dropped
-            # with a Python warning on stderr, and the time read as local.
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", dateutil.parser.UnknownTimezoneWarning)
-                try:
-                    value = dateutil.parser.parse(value)
-                except dateutil.parser.UnknownTimezoneWarning:
-                    raise ValueError("unknown time zone name; use an offset such as +02:00") from None
+        value = parse_text_date(value)
     elif isinstance(value, date) and not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if not isinstance(value, datetime):
@@ -226,6 +223,59 @@ def to_utc(value: Any, tz: tzinfo) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def parse_text_date(text: str) -> datetime:
+    """Read a date written as text: naive, or aware when it gives a zone.
+
+    The text must give year (four digits), month and day; a time is optional.
+    The only zone names read are UTC, GMT and Z; any other zone must be a
+    numeric offset. Nothing is taken from the clock or the machine's time zone,
+    so a seed reads the same on every machine, any day. Raises ValueError
+    naming what is wrong, or OverflowError.
+    """
+    import dateutil.parser  # only seeds with dates as text need it
+
+    if _looks_iso(text):
+        return dateutil.parser.isoparse(text.strip())
+    if _NAME_THEN_OFFSET.search(text):
+        raise ValueError("a zone name before an offset reads backwards: write only the offset (+03:00)")
+    # dateutil fills the parts the text lacks from ``default`` (today's date
+    # when not given): parsed with two defaults that differ in year, month and
+    # day, a lacking part comes out different.
+    first, second = (_text_date_parser().parse(text, default=default, tzinfos=_text_zone) for default in _DEFAULTS)
+    missing = [part for part in ("year", "month", "day") if getattr(first, part) != getattr(second, part)]
+    if missing:
+        listed = ", ".join(missing[:-1]) + " or " + missing[-1] if len(missing) > 1 else missing[0]
+        raise ValueError(f"no {listed}: a date needs year, month and day")
+    return first
+
+
+def _text_zone(name: str | None, offset: int | None) -> tzinfo | None:
+    """The zone of a text date, given dateutil's zone name and offset (seconds).
+
+    Given as ``tzinfos``, this replaces dateutil's own lookup, which takes the
+    machine's zone names (time.tzname: `EST` on a New York machine) for the
+    machine's zone: here a name means the same everywhere or is an error.
+    """
+    if name not in (None, "UTC", "GMT"):  # dateutil has already made Z and z UTC, with offset 0
+        raise ValueError(f"zone name {name!r} is ambiguous: use UTC, GMT, Z or an offset such as -05:00")
+    return None if offset is None else timezone(timedelta(seconds=offset))
+
+
+@functools.cache
+def _text_date_parser() -> Any:
+    """dateutil's parser, refusing two-digit years: dateutil reads them as the
+    year nearest the current one, so `Jan 5 24` would change with the clock."""
+    import dateutil.parser
+
+    class FourDigitYears(dateutil.parser.parserinfo):
+        def convertyear(self, year: int, century_specified: bool = False) -> int:
+            if year < 100 and not century_specified:
+                raise ValueError("two-digit year: write all four digits")
+            return year
+
+    return dateutil.parser.parser(FourDigitYears())
 
 
 def _looks_iso(text: str) -> bool:
