@@ -160,11 +160,15 @@ def test_a_date_without_year_month_or_day_is_an_error_naming_the_missing_part(va
     assert read.date() == day
 
 
-@pytest.mark.parametrize("value", ["Tue, 26 Jan 21 21:12:00 GMT", "5/1/24", "Jan 5 24 10:00"])
-def test_a_two_digit_year_is_an_error_as_dateutil_takes_the_century_from_the_clock(value):
+@pytest.mark.parametrize(
+    ("value", "whole"),
+    [("Tue, 26 Jan 21 21:12:00 GMT", "Tue, 26 Jan 2021 21:12:00 GMT"), ("5/1/24", "5/1/2024"),
+     ("Jan 5 24 10:00", "Jan 5 2024 10:00")],
+)
+def test_a_two_digit_year_is_an_error_as_dateutil_takes_the_century_from_the_clock(value, whole):
     with pytest.raises(ValueError, match="^two-digit year: write all four digits$"):
         to_utc(value, UTC)
-    assert to_utc(value.replace(" 21 ", " 2021 ").replace("/24", "/2024").replace(" 24 ", " 2024 "), UTC).year > 2000
+    assert to_utc(whole, UTC).year in (2021, 2024)
 
 
 def test_yaml_timestamp_forms_in_a_seed():
