@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
 from feedpub import build
-from feedpub.errors import OutputError
+from feedpub.cli import cli
+from feedpub.errors import WriteError
 from feedpub.writers import LOCK_NAME, MANIFEST_NAME
 
 from conftest import article_fields, feed_files, make_config, parse_feed, write_seed
@@ -100,7 +102,7 @@ def test_a_second_build_fails_clearly_when_the_lock_is_held(tmp_path):
     config = make_config(tmp_path)
     holder = hold_lock(config.out, 30)
     try:
-        with pytest.raises(OutputError, match="another feedpub build is writing to .*gave up after 0.2 s"):
+        with pytest.raises(WriteError, match="another feedpub build is writing to .*gave up after 0.2 s"):
             build(config, lock_timeout=0.2)
         assert not (config.out / "all.rss.xml").exists()
     finally:
@@ -108,6 +110,24 @@ def test_a_second_build_fails_clearly_when_the_lock_is_held(tmp_path):
         holder.wait()
     build(config, lock_timeout=5)  # released with its process: goes through
     assert (config.out / "all.rss.xml").exists()
+
+
+def test_a_build_that_waited_in_vain_for_the_lock_exits_1(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # feedpub.build is the function (the package re-exports it); the module is in sys.modules.
+    monkeypatch.setattr(sys.modules["feedpub.build"], "LOCK_TIMEOUT", 0.2)
+    write_seed(tmp_path / "seeds", "1.txt", **article_fields(1))
+    holder = hold_lock(tmp_path / "feeds", 30)
+    try:
+        result = CliRunner().invoke(cli, ["build", "-q"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: another feedpub build is writing to feeds (it holds {Path('feeds') / LOCK_NAME}); "
+        "gave up after 0.2 s\n"
+    )
 
 
 def test_a_second_build_waits_for_the_first(tmp_path):
