@@ -7,6 +7,7 @@ it, and its manifest, must not lead a build anywhere else.
 import errno
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -105,6 +106,15 @@ def test_a_linked_folder_in_the_output_is_refused_naming_it(project, folder, che
     assert (out / folder).is_symlink()
 
 
+def test_a_file_where_a_folder_goes_is_named(project):
+    out = project / "feeds"
+    shutil.rmtree(out / "topics")
+    (out / "topics").write_text("mine")
+    with pytest.raises(WriteError, match=f"^{out / 'topics'} is not a folder"):
+        build(config_of(project))
+    assert (out / "topics").read_text() == "mine"
+
+
 def test_a_linked_lock_file_is_refused_and_its_target_never_created(project):
     out, outside = project / "feeds", project / "outside"
     (out / LOCK_NAME).unlink()
@@ -148,6 +158,20 @@ def test_a_feed_file_that_is_a_link_is_replaced_not_written_through(project, edi
     report = build(config_of(project))
     assert snapshot(outside) == before
     assert stat.S_ISREG(feed.lstat().st_mode) and "topics/ai.atom.xml" in report.written
+
+
+def test_hard_links_are_replaced_or_unlinked_never_written_through(project):
+    out, outside = project / "feeds", project / "outside"
+    feed = out / "topics" / "ai.rss.xml"
+    feed.unlink()
+    os.link(outside / "precious.txt", feed)
+    os.link(outside / "precious.txt", out / "hard.txt")
+    add_to_manifest(out, "hard.txt")
+    before = snapshot(outside)
+    report = build(config_of(project))
+    assert snapshot(outside) == before
+    assert "topics/ai.rss.xml" in report.written and report.removed == ["hard.txt"]
+    assert feed.stat().st_nlink == 1 and not (out / "hard.txt").exists()
 
 
 def test_the_output_folder_itself_may_be_a_link(tmp_path):

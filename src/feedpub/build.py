@@ -206,7 +206,7 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
         (report.written if changed else report.unchanged).append(path)
         report.rendered += 1
         if not check:
-            stat = out.stat(path)
+            stat = out.lstat(path)
             written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
     if written:
         safely(cache, lambda c: c.put_outputs(written), None)
@@ -264,7 +264,7 @@ def _still_written(out: OutputFolder, path: str, known: tuple[str, int, int] | N
     if known is None or known[0] != fingerprint:
         return False
     try:
-        st = out.stat(path)
+        st = out.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return False
     return S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == known[1:]

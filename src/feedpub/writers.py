@@ -144,7 +144,7 @@ class OutputFolder:
         except FileNotFoundError:
             return False
 
-    def stat(self, name: str) -> os.stat_result:
+    def lstat(self, name: str) -> os.stat_result:
         """The lstat of ``name``, a file this build wrote or found current."""
         return os.lstat(self.real / name)
 
