@@ -77,7 +77,8 @@ def test_a_manifest_entry_through_a_linked_folder_removes_nothing(project):
 
 @pytest.mark.parametrize("entry", [
     "../outside/precious.txt", "topics/../../outside/precious.txt", "{outside}/precious.txt",
-    "link.txt", "topics/link.txt", "nul\x00.txt", "", ".", "topics",
+    "link.txt", "topics/link.txt", "nul\x00.txt", "", ".", "topics", "./all.rss.xml", "topics//ai.rss.xml",
+    "a" * 5000, "topics/" + "b" * 300 + "/c.txt", "\ud800.txt",
 ])
 def test_a_manifest_entry_is_removed_only_if_it_is_a_regular_file_inside(project, entry):
     out, outside = project / "feeds", project / "outside"
@@ -88,6 +89,7 @@ def test_a_manifest_entry_is_removed_only_if_it_is_a_regular_file_inside(project
     report = build(config_of(project))
     assert snapshot(outside) == before and report.removed == []
     assert (out / "link.txt").is_symlink() and (out / "topics").is_dir()
+    assert (out / "all.rss.xml").is_file() and (out / "topics" / "ai.rss.xml").is_file()  # no alias removed a feed
 
 
 @pytest.mark.parametrize("folder", ["topics", "archive", "archive/topics", "archive/topics/ai"])

@@ -175,9 +175,11 @@ class OutputFolder:
         parent = posixpath.dirname(name)
         try:
             folder = self.folder(parent)
-        except WriteError:
-            return False  # a link or a file on the way: nothing of ours lies behind it
-        if folder is None or not stat.S_ISREG(_lstat_mode(folder / posixpath.basename(name)) or 0):
+            mode = _lstat_mode(folder / posixpath.basename(name)) if folder is not None else None
+        except (WriteError, OSError):
+            # A link or a file on the way, or a name too long: nothing of ours lies behind it.
+            return False
+        if mode is None or not stat.S_ISREG(mode):
             return False
         if not check:
             try:
@@ -355,6 +357,10 @@ def _is_safe_relative(name: str) -> bool:
     is relative to. Only the normal spelling: ``./all.rss.xml`` would name a
     current feed under another name, and be removed as stale. Parsed the
     Windows way too, which also splits at backslashes and sees drives."""
+    try:
+        os.fsencode(name)  # JSON may hold a lone surrogate, which no file name has
+    except UnicodeEncodeError:
+        return False
     path = PureWindowsPath(name)
     return (bool(name) and "\x00" not in name and posixpath.normpath(name) == name and not path.anchor
             and ".." not in path.parts and name not in (MANIFEST_NAME, LOCK_NAME))
