@@ -218,6 +218,29 @@ def test_every_folder_with_a_new_or_removed_file_is_synced(project, monkeypatch)
     assert synced[(out / "topics").stat().st_ino] == 1  # once per build, not once per file
 
 
+def test_the_manifest_naming_new_files_is_synced_before_they_are_written(project, monkeypatch):
+    out = project / "feeds"
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        if os.fstat(fd).st_ino == out.stat().st_ino:
+            events.append("sync output folder")
+        return real_fsync(fd)
+
+    def replace(source, target, **kwargs):
+        events.append(f"rename {Path(target).relative_to(out).as_posix()}")
+        return real_replace(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    write_seed(project / "seeds", "6.txt", **article_fields(6, topics=["New Topic"]))
+    report = build(config_of(project))
+    new = [path for path in report.written if path.startswith("topics/new-topic.")]
+    assert new and events[:2] == [f"rename {MANIFEST_NAME}", "sync output folder"]
+    assert all(f"rename {path}" in events[2:] for path in new)
+
+
 def disk_full(fd, data):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 

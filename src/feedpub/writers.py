@@ -25,7 +25,6 @@ import json
 import os
 import posixpath
 import re
-import secrets
 import stat
 import time
 from pathlib import Path, PureWindowsPath
@@ -306,13 +305,14 @@ def _wait_for_lock(fd: int, timeout: float, busy: str) -> None:
 def _replace(folder: Path, name: str, data: bytes) -> None:
     """Atomically replace ``folder/name`` with a file holding ``data``.
 
-    The temporary file is created exclusively and never through a link
-    (O_EXCL), and the rename replaces whatever entry ``name`` is, a link
+    mkstemp creates the temporary file exclusively (O_EXCL, never through a
+    link), and the rename replaces whatever entry ``name`` is, a link
     included, without touching what a link points to. On any failure the
     temporary file is deleted and the old file stays as it was.
     """
-    temporary = folder / f".{name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _BINARY, 0o644)
+    import tempfile  # here: a build that writes nothing need not import it
+
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
         try:
             view = memoryview(data)
