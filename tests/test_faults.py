@@ -149,14 +149,15 @@ def test_workers_die_with_a_killed_build_and_hold_no_lock(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _children_of(process.pid):
+    while time.monotonic() < deadline and _children_of(process.pid, tmp_path):
         time.sleep(0.1)
-    assert _children_of(process.pid) == []
+    assert _children_of(process.pid, tmp_path) == []
     subprocess.run(BUILD + ["--jobs", "2"], cwd=tmp_path, check=True, timeout=120)
 
 
-def _children_of(pid: int) -> list[str]:
-    """Processes whose command line mentions this test's build, still alive."""
+def _children_of(pid: int, cwd: Path) -> list[str]:
+    """Processes of this test's build, still alive: its children, or orphans
+    of it working in its folder (other feedpub processes may run meanwhile)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -164,14 +165,15 @@ def _children_of(pid: int) -> list[str]:
                 status = (entry / "status").read_text()
             except OSError:
                 continue
-            if f"PPid:\t{pid}\n" in status or ("PPid:\t1\n" in status and _is_worker_of(entry, pid)):
+            if f"PPid:\t{pid}\n" in status or ("PPid:\t1\n" in status and _is_worker_of(entry, pid, cwd)):
                 found.append(entry.name)
     return found
 
 
-def _is_worker_of(entry: Path, pid: int) -> bool:
+def _is_worker_of(entry: Path, pid: int, cwd: Path) -> bool:
     try:
-        return b"feedpub" in (entry / "cmdline").read_bytes() and int(entry.name) > pid
+        return (b"feedpub" in (entry / "cmdline").read_bytes() and int(entry.name) > pid
+                and (entry / "cwd").resolve() == cwd.resolve())
     except OSError:
         return False
 
