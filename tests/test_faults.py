@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
 from feedpub import build
-from feedpub.errors import OutputError
+from feedpub.cli import cli
+from feedpub.errors import WriteError
 from feedpub.writers import LOCK_NAME, MANIFEST_NAME
 
 from conftest import article_fields, feed_files, make_config, parse_feed, write_seed
@@ -100,7 +102,7 @@ def test_a_second_build_fails_clearly_when_the_lock_is_held(tmp_path):
     config = make_config(tmp_path)
     holder = hold_lock(config.out, 30)
     try:
-        with pytest.raises(OutputError, match="another feedpub build is writing to .*gave up after 0.2 s"):
+        with pytest.raises(WriteError, match="another feedpub build is writing to .*gave up after 0.2 s"):
             build(config, lock_timeout=0.2)
         assert not (config.out / "all.rss.xml").exists()
     finally:
@@ -108,6 +110,24 @@ def test_a_second_build_fails_clearly_when_the_lock_is_held(tmp_path):
         holder.wait()
     build(config, lock_timeout=5)  # released with its process: goes through
     assert (config.out / "all.rss.xml").exists()
+
+
+def test_a_build_that_waited_in_vain_for_the_lock_exits_1(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    # feedpub.build is the function (the package re-exports it); the module is in sys.modules.
+    monkeypatch.setattr(sys.modules["feedpub.build"], "LOCK_TIMEOUT", 0.2)
+    write_seed(tmp_path / "seeds", "1.txt", **article_fields(1))
+    holder = hold_lock(tmp_path / "feeds", 30)
+    try:
+        result = CliRunner().invoke(cli, ["build", "-q"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: another feedpub build is writing to feeds (it holds {Path('feeds') / LOCK_NAME}); "
+        "gave up after 0.2 s\n"
+    )
 
 
 def test_a_second_build_waits_for_the_first(tmp_path):
@@ -129,14 +149,15 @@ def test_workers_die_with_a_killed_build_and_hold_no_lock(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _children_of(process.pid):
+    while time.monotonic() < deadline and _children_of(process.pid, tmp_path):
         time.sleep(0.1)
-    assert _children_of(process.pid) == []
+    assert _children_of(process.pid, tmp_path) == []
     subprocess.run(BUILD + ["--jobs", "2"], cwd=tmp_path, check=True, timeout=120)
 
 
-def _children_of(pid: int) -> list[str]:
-    """Processes whose command line mentions this test's build, still alive."""
+def _children_of(pid: int, cwd: Path) -> list[str]:
+    """Processes of this test's build, still alive: its children, or orphans
+    of it working in its folder (other feedpub processes may run meanwhile)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -144,14 +165,15 @@ def _children_of(pid: int) -> list[str]:
                 status = (entry / "status").read_text()
             except OSError:
                 continue
-            if f"PPid:\t{pid}\n" in status or ("PPid:\t1\n" in status and _is_worker_of(entry, pid)):
+            if f"PPid:\t{pid}\n" in status or ("PPid:\t1\n" in status and _is_worker_of(entry, pid, cwd)):
                 found.append(entry.name)
     return found
 
 
-def _is_worker_of(entry: Path, pid: int) -> bool:
+def _is_worker_of(entry: Path, pid: int, cwd: Path) -> bool:
     try:
-        return b"feedpub" in (entry / "cmdline").read_bytes() and int(entry.name) > pid
+        return (b"feedpub" in (entry / "cmdline").read_bytes() and int(entry.name) > pid
+                and (entry / "cwd").resolve() == cwd.resolve())
     except OSError:
         return False
 

@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 
 from .build import BuildReport, build
 from .config import DEFAULT_CONFIG, Config, apply_overrides, load_config
-from .errors import ConfigError, FeedpubError, OutputError, SeedError, SeedWarning
+from .errors import ConfigError, FeedpubError, OutputError, SeedError, SeedWarning, WriteError
 from .model import Article, Image, Listing, Provider, Related
 from .plan import Plan, PlannedFeed, Topic, plan_build
 from .render import FeedMeta, TopicRef, render_feed
@@ -47,6 +47,7 @@ __all__ = [
     "SeedWarning",
     "Topic",
     "TopicRef",
+    "WriteError",
     "apply_overrides",
     "build",
     "collect",

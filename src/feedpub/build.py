@@ -8,9 +8,11 @@ what to show.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
+from stat import S_ISREG
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -21,19 +23,13 @@ from .errors import OutputError, SeedError, SeedWarning
 from .filters import FilterCounts
 from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
-from .writers import (
-    MANIFEST_NAME,
-    is_current,
-    output_lock,
-    read_manifest,
-    remove_stale_temporaries,
-    render_manifest,
-    write_if_changed,
-)
+from .writers import MANIFEST_NAME, OutputFolder, refuse_non_folder, render_manifest
 
 
 # Below this many files to render, starting worker processes costs more than it saves.
 PARALLEL_MIN_FEEDS = 16
+# Seconds a build waits for another one writing to the same folder.
+LOCK_TIMEOUT = 60.0
 
 
 @dataclass(slots=True)
@@ -74,14 +70,16 @@ def build(
     check: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
-    lock_timeout: float = 60.0,
+    lock_timeout: float | None = None,
 ) -> BuildReport:
     """Build every feed of ``config`` into ``config.out``.
 
     ``check`` writes nothing and reports what would change. ``strict`` writes
     nothing at all when any seed has an error. Writing happens under a lock on
     the output folder (waiting up to ``lock_timeout`` seconds for another
-    build). Raises OutputError when the output folder is unsafe to write.
+    build; LOCK_TIMEOUT by default). Raises OutputError when the output
+    folder is unsafe to write to, WriteError when a file in it cannot be
+    written (a link inside it, a full disk) or another build holds it.
     """
     check_output_folder(config)
     cache = open_cache(config)
@@ -115,15 +113,19 @@ def build(
         if strict and report.errors:
             report.aborted = True
             return report
+        out = OutputFolder(config.out)
+        folders = {posixpath.dirname(path) for path in plan.paths()}
         if check:
-            _write_outputs(config, plan, report, cache, check=True)
+            out.verify(folders)
+            _write_outputs(config, out, plan, report, cache, check=True)
         else:
-            with output_lock(config.out, lock_timeout):
+            with out.lock(LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
                 # No snapshot while files change: a build that dies here leaves none to trust.
                 safely(cache, Cache.forget_build, None)
-                for folder in sorted({(config.out / path).parent for path in plan.paths()}):
-                    remove_stale_temporaries(folder)
-                _write_outputs(config, plan, report, cache, check=False)
+                # This also checks every folder to write to, so a link among them
+                # stops the build before it changes anything.
+                out.remove_stale_temporaries(folders)
+                _write_outputs(config, out, plan, report, cache, check=False)
                 _keep_snapshot(config, plan, report, cache, digest or plan.catalog.files_digest)
         return report
     finally:
@@ -181,39 +183,41 @@ def _distribution_key(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache | None, check: bool) -> None:
-    previous = read_manifest(config.out)
+def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildReport, cache: Cache | None,
+                   check: bool) -> None:
+    previous = out.read_manifest()
     current = set(plan.paths())
-    manifest = config.out / MANIFEST_NAME
     if not check and current - previous:
-        # Name new files before creating them: a crash in between must not
-        # leave a feed that no manifest owns and no later build would remove.
-        report.manifest_changed = write_if_changed(manifest, render_manifest(current | previous))
+        # Name new files before creating them, durably: a crash or a power cut
+        # in between must not leave a feed that no manifest owns and no later
+        # build would remove.
+        report.manifest_changed = out.write_if_changed(MANIFEST_NAME, render_manifest(current | previous))
+        out.sync()
     known = safely(cache, Cache.outputs, {})
     pending = []
     for path, fingerprint, render in plan.outputs():
-        if _still_written(config.out / path, known.get(_output_key(config, path)), fingerprint):
+        if _still_written(out, path, known.get(_output_key(config, path)), fingerprint):
             report.unchanged.append(path)  # same inputs, same file on disk: not even rendered
         else:
             pending.append((path, fingerprint, render))
     written: list[tuple[str, str, int, int]] = []
     for (path, fingerprint, _), data in zip(pending, _render_all(plan, pending, config.processes)):
-        target = config.out / path
-        changed = _put(target, data, check)
+        changed = _put(out, path, data, check)
         (report.written if changed else report.unchanged).append(path)
         report.rendered += 1
         if not check:
-            stat = target.stat()
+            stat = out.lstat(path)
             written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
     if written:
         safely(cache, lambda c: c.put_outputs(written), None)
-    for path in sorted(previous - current):
-        target = config.out / path
-        if target.is_file():
-            if not check:
-                target.unlink()
-            report.removed.append(path)
-    report.manifest_changed |= _put(manifest, render_manifest(current), check)
+    report.removed = [path for path in sorted(previous - current) if out.remove(path, check)]
+    if not check:
+        out.remove_empty_folders(report.removed)
+        # The files must be durable before the manifest that no longer lists the removed ones.
+        out.sync()
+    report.manifest_changed |= _put(out, MANIFEST_NAME, render_manifest(current), check)
+    if not check:
+        out.sync()
 
 
 def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
@@ -254,20 +258,22 @@ def _output_key(config: Config, path: str) -> str:
     return str((config.out / path).absolute())
 
 
-def _still_written(target: Path, known: tuple[str, int, int] | None, fingerprint: str) -> bool:
-    """True when ``target`` is the file a build wrote from these very inputs and
-    nobody touched it since (same size and mtime as then)."""
+def _still_written(out: OutputFolder, path: str, known: tuple[str, int, int] | None, fingerprint: str) -> bool:
+    """True when ``path`` is the file a build wrote from these very inputs and
+    nobody touched it since (same size and mtime as then, and not a link)."""
     if known is None or known[0] != fingerprint:
         return False
     try:
-        stat = target.stat()
-    except FileNotFoundError:
+        st = out.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
         return False
-    return (stat.st_size, stat.st_mtime_ns) == known[1:]
+    return S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == known[1:]
 
 
 def check_output_folder(config: Config) -> None:
-    """Refuse output folders where writing could destroy seeds or the system."""
+    """Refuse output folders where writing could destroy seeds or the system,
+    and a file named as the output folder."""
+    refuse_non_folder(config.out)
     out, seeds = config.out.resolve(), config.seeds.resolve()
     if out == Path(out.anchor):
         raise OutputError(f"refusing to write feeds to the root folder {out}")
@@ -277,6 +283,6 @@ def check_output_folder(config: Config) -> None:
         raise OutputError(f"output folder {config.out} contains the seeds folder {config.seeds}; choose another")
 
 
-def _put(path: Path, data: bytes, check: bool) -> bool:
+def _put(out: OutputFolder, path: str, data: bytes, check: bool) -> bool:
     """Write ``data`` if it differs (or, in check mode, only say whether it does)."""
-    return not is_current(path, data) if check else write_if_changed(path, data)
+    return not out.is_current(path, data) if check else out.write_if_changed(path, data)

@@ -20,7 +20,7 @@ from .plan import plan_build
 from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
 from .errors import ConfigError, FeedpubError, OutputError
-from .writers import MANIFEST_NAME
+from .writers import MANIFEST_NAME, refuse_non_folder
 
 # The forms `feedpub check --format` takes (feedpub.checks.FORMATS; kept here
 # so that other commands need not import the checker).
@@ -266,6 +266,7 @@ def serve_command(out: Path | None, config_file: Path | None, port: int) -> None
 
     with _handle_errors():
         folder = out or load_config(config_file).out
+        refuse_non_folder(folder)
         if not folder.is_dir():
             raise ConfigError(f"nothing to serve: {folder} does not exist; run 'feedpub build' first")
         server = make_server(folder, port)

@@ -44,3 +44,7 @@ class SeedWarning:
 
     def __str__(self) -> str:
         return f"{_location(self.path, self.line)}: warning: {self.message}"
+
+
+class WriteError(FeedpubError):
+    """A file in the output folder could not be written, removed or locked."""

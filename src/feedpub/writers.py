@@ -1,21 +1,36 @@
-"""Put feed bytes on disk: atomically, only when they change, and keep a manifest.
+"""Put feed bytes on disk: atomically, only when they change, never outside the
+output folder, and keep a manifest.
 
 The manifest (``.feedpub-manifest.json`` in the output folder) lists every file
 feedpub wrote there, so a later build can remove feeds of topics that are gone
 without ever touching a file it did not write.
+
+The output folder is often committed, so what is inside it is input a pull
+request can change. Nothing inside it is followed as a link: a folder feedpub
+writes into (``topics``, ``archive/...``) that is a link is refused, a file it
+writes that is a link is replaced (a rename replaces the link, never its
+target), and a manifest entry is removed only when it is a regular file
+reached through real folders. The output folder itself may be a link: it is
+the folder the user named (as a config file could name any other), resolved
+once. Like git's checks before a checkout, this guards against links found in
+the folder, not against another process swapping a folder for a link while a
+build runs; feedpub builds of one folder take turns under the lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import posixpath
 import re
+import stat
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PureWindowsPath
 from typing import Iterable, Iterator
 
-from .errors import OutputError
+from .errors import OutputError, WriteError
 
 try:
     import fcntl
@@ -24,104 +39,247 @@ except ImportError:  # pragma: no cover - Windows
 
 MANIFEST_NAME = ".feedpub-manifest.json"
 LOCK_NAME = ".feedpub.lock"
-# mkstemp names: ".<file>.<8 random chars>.tmp"
+# Temporary files: ".<file>.<8 random characters>.tmp", as tempfile.mkstemp names them.
 _TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
+# Windows has neither flag; there a link is caught by the lstat before each open.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+# File systems that cannot sync a folder say so with one of these; nothing to do then.
+_NO_FOLDER_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EBADF}
 
 
-@contextlib.contextmanager
-def output_lock(out: Path, timeout: float) -> Iterator[None]:
-    """Hold an exclusive lock on ``out`` so two builds never interleave their writes.
+def refuse_non_folder(path: Path) -> None:
+    """Raise OutputError when ``path`` exists but is a file (or a link to one):
+    it cannot be the output folder, and only saying so helps."""
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} is a file, not a folder")
 
-    Waits up to ``timeout`` seconds for another build to finish, then raises
-    OutputError. The lock file stays in place; the lock itself dies with the
-    process, so a killed build never leaves ``out`` locked.
+
+class OutputFolder:
+    """The output folder, written without following any link inside it.
+
+    Paths given to the methods are relative POSIX paths (``topics/ai.rss.xml``,
+    ``""`` for the folder itself). Messages show them under the folder as the
+    user named it. Folders checked once are remembered for the build, and the
+    folders whose entries changed are synced together by :meth:`sync`.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while fcntl is not None:
-            try:
-                # A POSIX record lock belongs to this process alone: worker
-                # processes forked while it is held do not inherit it, so a
-                # killed build never leaves the folder locked by its workers.
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except (BlockingIOError, PermissionError):
-                if time.monotonic() >= deadline:
-                    raise OutputError(
-                        f"another feedpub build is writing to {out} (it holds {out / LOCK_NAME}); "
-                        f"gave up after {timeout:g} s"
-                    ) from None
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)
 
+    def __init__(self, out: Path) -> None:
+        self.shown = out
+        self.real = out.resolve()
+        self._folders: set[str] = set()  # real folders, checked
+        self._unsynced: set[str] = set()  # folders with renames or removals not yet synced
 
-def remove_stale_temporaries(folder: Path) -> list[Path]:
-    """Delete temporary files a killed build left in ``folder``; call only under the lock."""
-    removed = []
-    with contextlib.suppress(FileNotFoundError):
-        for entry in os.scandir(folder):
-            if entry.is_file(follow_symlinks=False) and _TEMPORARY.fullmatch(entry.name):
-                Path(entry.path).unlink(missing_ok=True)
-                removed.append(Path(entry.path))
-    return removed
+    def show(self, name: str) -> str:
+        return str(self.shown / name) if name else str(self.shown)
 
+    def folder(self, name: str, create: bool = False) -> Path | None:
+        """The real folder ``name``, each of its components checked to be a
+        folder and not a link; None when one is missing (unless ``create``
+        makes it). Raises WriteError naming the first link or file on the way."""
+        if name in self._folders:
+            return self.real / name
+        if not name:
+            if create:
+                self.real.mkdir(parents=True, exist_ok=True)
+            elif not self.real.is_dir():
+                return None
+            self._folders.add(name)
+            return self.real
+        parent = posixpath.dirname(name)
+        if self.folder(parent, create) is None:
+            return None
+        path = self.real / name
+        mode = _lstat_mode(path)
+        if mode is None and create:
+            with contextlib.suppress(FileExistsError):  # made by another process meanwhile: checked below
+                os.mkdir(path)
+            self._unsynced.add(parent)
+            mode = _lstat_mode(path)
+        if mode is None:
+            return None
+        if stat.S_ISLNK(mode):
+            raise WriteError(f"{self.show(name)} is a symbolic link; feedpub does not write through links "
+                             f"inside the output folder: replace it with a folder")
+        if not stat.S_ISDIR(mode):
+            raise WriteError(f"{self.show(name)} is not a folder; move it away so feedpub can write its files")
+        self._folders.add(name)
+        return path
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly those bytes.
+    def verify(self, folders: Iterable[str]) -> None:
+        """Check that each of ``folders`` that exists is reached through real folders."""
+        for name in folders:
+            self.folder(name)
 
-    The file is replaced atomically (temporary file in the same folder, fsync,
-    rename), so a crash leaves either the old or the new file, never half of
-    one. Returns True when the file was written.
-    """
-    if is_current(path, data):
-        return False
-    import tempfile  # here: a build that writes nothing need not import it
+    def remove_stale_temporaries(self, folders: Iterable[str]) -> list[str]:
+        """Delete temporary files a killed build left in ``folders`` (checking
+        each folder, so links are refused before anything is written); call
+        only under the lock."""
+        removed = []
+        for name in sorted(set(folders)):
+            path = self.folder(name)
+            if path is None:
+                continue
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                        os.unlink(entry.path)
+                        removed.append(posixpath.join(name, entry.name))
+                        self._unsynced.add(name)
+        return removed
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def is_current(path: Path, data: bytes) -> bool:
-    """True when ``path`` exists and holds exactly ``data``."""
-    try:
-        if path.stat().st_size != len(data):
+    def is_current(self, name: str, data: bytes) -> bool:
+        """True when ``name`` is a regular file holding exactly ``data``."""
+        folder = self.folder(posixpath.dirname(name))
+        if folder is None:
             return False
-        return path.read_bytes() == data
-    except FileNotFoundError:
-        return False
+        path = folder / posixpath.basename(name)
+        try:
+            st = os.lstat(path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+                return False
+            return _read(path) == data
+        except FileNotFoundError:
+            return False
+
+    def lstat(self, name: str) -> os.stat_result:
+        """The lstat of ``name``, a file this build wrote or found current."""
+        return os.lstat(self.real / name)
+
+    def write_if_changed(self, name: str, data: bytes) -> bool:
+        """Write ``data`` to ``name`` unless it already holds exactly those bytes.
+
+        The file is replaced atomically (temporary file in the same folder,
+        fsync, rename), so a crash leaves either the old or the new file, never
+        half of one. Returns True when the file was written. Raises WriteError
+        naming the file when it cannot be written (a full disk, say).
+        """
+        if self.is_current(name, data):
+            return False
+        parent = posixpath.dirname(name)
+        try:
+            folder = self.folder(parent, create=True)
+            assert folder is not None
+            _replace(folder, posixpath.basename(name), data)
+        except OSError as error:
+            raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
+        self._unsynced.add(parent)
+        return True
+
+    def remove(self, name: str, check: bool = False) -> bool:
+        """Delete ``name`` if it is a regular file reached through real folders
+        inside the output folder (in check mode, only say whether it would be).
+        Anything else (a link, a folder, a path through a link) is left alone."""
+        parent = posixpath.dirname(name)
+        try:
+            folder = self.folder(parent)
+            mode = _lstat_mode(folder / posixpath.basename(name)) if folder is not None else None
+        except (WriteError, OSError):
+            # A link or a file on the way, or a name too long: nothing of ours lies behind it.
+            return False
+        if mode is None or not stat.S_ISREG(mode):
+            return False
+        if not check:
+            try:
+                os.unlink(folder / posixpath.basename(name))
+            except OSError as error:
+                raise WriteError(f"{self.show(name)}: cannot remove: {error.strerror or error}") from None
+            self._unsynced.add(parent)
+        return True
+
+    def remove_empty_folders(self, removed: Iterable[str]) -> None:
+        """Remove the folders of the ``removed`` files that are now empty (an
+        archive of a topic that is gone), deepest first; never the output
+        folder itself, nor a folder that still holds anything."""
+        folders = {folder for name in removed for folder in _ancestors(name)}
+        for name in sorted(folders, key=lambda folder: folder.count("/"), reverse=True):
+            if name not in self._folders:
+                continue  # never reached through real folders this build
+            try:
+                os.rmdir(self.real / name)
+            except OSError:
+                continue  # not empty: someone's files, or a feed still written there
+            self._folders.discard(name)
+            self._unsynced.discard(name)
+            self._unsynced.add(posixpath.dirname(name))
+
+    def sync(self) -> None:
+        """Make the renames and removals so far survive a power cut: fsync
+        each folder whose entries changed, once. Only POSIX can open a folder
+        to sync it; on Windows renames are as durable as NTFS makes them."""
+        if os.name != "posix":
+            self._unsynced.clear()
+            return
+        for name in sorted(self._unsynced):
+            try:
+                fd = os.open(self.real / name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as error:
+                if error.errno not in _NO_FOLDER_SYNC:
+                    raise WriteError(f"{self.show(name)}: cannot sync: {error.strerror or error}") from None
+        self._unsynced.clear()
+
+    def read_manifest(self) -> set[str]:
+        """Relative POSIX paths feedpub wrote here last time; empty if none.
+
+        Entries that could point outside the folder (absolute, with ``..``) are
+        dropped, so an edited manifest cannot make a build delete anything else.
+        """
+        path = self.real / MANIFEST_NAME
+        mode = _lstat_mode(path) if self.folder("") is not None else None
+        if mode is None:
+            return set()
+        if stat.S_ISLNK(mode):
+            raise WriteError(f"{self.show(MANIFEST_NAME)} is a symbolic link; feedpub does not follow links "
+                             f"inside the output folder: delete it to start afresh")
+        try:
+            files = json.loads(_read(path).decode("utf-8"))["files"]
+            return {name for name in files if isinstance(name, str) and _is_safe_relative(name)}
+        except (ValueError, KeyError, TypeError, OSError) as error:
+            raise OutputError(
+                f"{self.show(MANIFEST_NAME)}: unreadable manifest ({error}); delete it to start afresh"
+            ) from None
+
+    @contextlib.contextmanager
+    def lock(self, timeout: float) -> Iterator[None]:
+        """Hold an exclusive lock on the folder so two builds never interleave their writes.
+
+        Waits up to ``timeout`` seconds for another build to finish, then
+        raises WriteError. The lock file stays in place; the lock itself dies
+        with the process, so a killed build never leaves the folder locked. A
+        lock file that is a link, or not a regular file, is refused: following
+        it would create or lock a file elsewhere.
+        """
+        self.folder("", create=True)
+        path, shown = self.real / LOCK_NAME, self.show(LOCK_NAME)
+        mode = _lstat_mode(path)
+        if mode is not None and stat.S_ISLNK(mode):  # caught here on Windows, by O_NOFOLLOW elsewhere
+            raise WriteError(f"{shown} is a symbolic link; feedpub does not follow links inside the output "
+                             f"folder: delete it")
+        try:
+            # O_NONBLOCK: a named pipe put there must not make the open wait.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK, 0o644)
+        except OSError as error:
+            if stat.S_ISLNK(_lstat_mode(path) or 0):
+                raise WriteError(f"{shown} is a symbolic link; feedpub does not follow links inside the "
+                                 f"output folder: delete it") from None
+            raise WriteError(f"{shown}: cannot lock: {error.strerror or error}") from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise WriteError(f"{shown} is not a regular file; delete it")
+            _wait_for_lock(fd, timeout, f"another feedpub build is writing to {self.shown} (it holds {shown})")
+            yield
+        finally:
+            os.close(fd)
 
 
-def read_manifest(out: Path) -> set[str]:
-    """Relative POSIX paths feedpub wrote in ``out`` last time; empty if none.
-
-    Entries that would point outside ``out`` are dropped, so an edited manifest
-    cannot make a build delete anything else.
-    """
-    try:
-        data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
-        files = data["files"]
-    except FileNotFoundError:
-        return set()
-    except (ValueError, KeyError, TypeError, OSError) as error:
-        raise OutputError(
-            f"{out / MANIFEST_NAME}: unreadable manifest ({error}); delete it to start afresh"
-        ) from None
-    return {name for name in files if isinstance(name, str) and _is_safe_relative(name)}
+def output_lock(out: Path, timeout: float) -> contextlib.AbstractContextManager[None]:
+    """Hold the lock on the output folder ``out`` (see :meth:`OutputFolder.lock`)."""
+    return OutputFolder(out).lock(timeout)
 
 
 def render_manifest(files: Iterable[str]) -> bytes:
@@ -129,6 +287,80 @@ def render_manifest(files: Iterable[str]) -> bytes:
     return (json.dumps({"files": sorted(files)}, indent=2) + "\n").encode("utf-8")
 
 
+def _wait_for_lock(fd: int, timeout: float, busy: str) -> None:
+    deadline = time.monotonic() + timeout
+    while fcntl is not None:
+        try:
+            # A POSIX record lock belongs to this process alone: worker
+            # processes forked while it is held do not inherit it, so a
+            # killed build never leaves the folder locked by its workers.
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except (BlockingIOError, PermissionError):
+            if time.monotonic() >= deadline:
+                raise WriteError(f"{busy}; gave up after {timeout:g} s") from None
+            time.sleep(0.05)
+
+
+def _replace(folder: Path, name: str, data: bytes) -> None:
+    """Atomically replace ``folder/name`` with a file holding ``data``.
+
+    mkstemp creates the temporary file exclusively (O_EXCL, never through a
+    link), and the rename replaces whatever entry ``name`` is, a link
+    included, without touching what a link points to. On any failure the
+    temporary file is deleted and the old file stays as it was.
+    """
+    import tempfile  # here: a build that writes nothing need not import it
+
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(temporary, 0o644)  # whatever the umask: feeds are for everyone to read
+        os.replace(temporary, folder / name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of the file at ``path``, refusing to follow a link there."""
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def _lstat_mode(path: Path) -> int | None:
+    """The st_mode of ``path`` itself (not of what a link points to); None if it does not exist."""
+    try:
+        return os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _ancestors(name: str) -> Iterator[str]:
+    """The folders holding ``name``, innermost first, without the output folder: 'a/b/c' -> 'a/b', 'a'."""
+    folder = posixpath.dirname(name)
+    while folder:
+        yield folder
+        folder = posixpath.dirname(folder)
+
+
 def _is_safe_relative(name: str) -> bool:
-    path = PurePosixPath(name)
-    return bool(name) and not path.is_absolute() and ".." not in path.parts and name not in (MANIFEST_NAME, LOCK_NAME)
+    """True for a path as feedpub writes them, which stays inside the folder it
+    is relative to. Only the normal spelling: ``./all.rss.xml`` would name a
+    current feed under another name, and be removed as stale. Parsed the
+    Windows way too, which also splits at backslashes and sees drives."""
+    try:
+        os.fsencode(name)  # JSON may hold a lone surrogate, which no file name has
+    except UnicodeEncodeError:
+        return False
+    path = PureWindowsPath(name)
+    return (bool(name) and "\x00" not in name and posixpath.normpath(name) == name and not path.anchor
+            and ".." not in path.parts and name not in (MANIFEST_NAME, LOCK_NAME))
