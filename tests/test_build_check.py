@@ -163,3 +163,17 @@ def test_check_exits_1_when_only_a_stale_file_of_the_manifest_would_be_removed(p
     assert run("build", "-q", *flags).exit_code == 0
     assert not stale.exists() and json.loads(manifest.read_text())["files"] == files
     assert check(root, *flags) == (0, [])
+
+
+def test_a_check_never_makes_the_next_build_skip_its_work(project):
+    """A check sees the changes but writes nothing, so the build after it must still write them
+    (a check that left a snapshot of 'current' behind would make that build replay 'unchanged')."""
+    root, flags = project
+    seed = root / "seeds" / "3.txt"
+    seed.write_text(seed.read_text().replace("Article 3", "Article 3, corrected"))
+    for _ in range(2):
+        assert check(root, *flags)[0] == 1
+    result = run("build", "-v", *flags)
+    assert "wrote: feeds/topics/robotics.atom.xml" in result.stdout
+    assert b"Article 3, corrected" in (root / "feeds" / "topics" / "robotics.atom.xml").read_bytes()
+    assert check(root, *flags) == (0, [])
