@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from importlib import import_module
 from pathlib import Path
 
@@ -41,14 +42,21 @@ FLAGS = ["--include-unpublished", "--min-quality", "20", "--limit", "4", "--arch
 # Topic spellings that fold together, collide as slugs, or have no ASCII at all.
 TOPICS = ["AI", "ai", " AI ", "Computer Vision", "Café Société", "cafe  société", "人工知能", "C++", "C#",
           "Straße", "🤖", "Ünïcödé News", "Science", "Sport"]
-# publishedDateTime as people and tools write it; the first three have no offset,
-# so they are in the configured timezone and must not be in the machine's.
+# English names, whatever the locale the tests run in (strftime's %a and %B follow it).
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+# publishedDateTime as people and tools write it, for a day (a date) and a minute.
+# Those without an offset are in the configured timezone, never the machine's;
+# text that is not ISO 8601 goes through dateutil, which could take parts from the clock.
 DATE_FORMS = [
-    "{d} 10:{m:02d}:00",            # a YAML timestamp without an offset (naive)
-    '"{d} 10:{m:02d}"',             # a quoted string without an offset
-    "{d}",                          # a YAML date: midnight
-    "{d}T10:{m:02d}:00+05:30",
-    '"{d}T10:{m:02d}:00Z"',
+    lambda day, m: f"{day} 10:{m:02d}:00",                           # a YAML timestamp without an offset
+    lambda day, m: f'"{day} 10:{m:02d}"',                            # a quoted string without an offset
+    lambda day, m: f"{day}",                                         # a YAML date: midnight
+    lambda day, m: f"{day}T10:{m:02d}:00+05:30",
+    lambda day, m: f'"{day}T10:{m:02d}:00Z"',
+    lambda day, m: f'"{MONTHS[day.month - 1]} {day.day}, {day.year} 10:{m:02d}"',  # text, no offset
+    lambda day, m: f'"{DAYS[day.weekday()]}, {day.day:02d} {MONTHS[day.month - 1][:3]} {day.year} 10:{m:02d}:00 GMT"',
 ]
 
 # The subprocess: record what this process sees, then run `python -m feedpub`.
@@ -81,8 +89,8 @@ def seed_texts() -> dict[str, str]:
     repository's reference seed."""
     seeds: dict[str, str] = {}
     for n in range(26):
-        day = f"2024-01-{n % 9 + 1:02d}"
-        date_line = DATE_FORMS[n % len(DATE_FORMS)].format(d=day, m=n % 3)  # minutes repeat: equal times tie
+        day = date(2024, 1, n % 9 + 1)
+        date_line = DATE_FORMS[n % len(DATE_FORMS)](day, n % 3)  # minutes repeat: equal times tie
         topics = [TOPICS[n % len(TOPICS)], TOPICS[(n * 5 + 3) % len(TOPICS)]][: n % 3 + 1]
         lines = [
             "---",
@@ -186,7 +194,7 @@ def test_the_reference_build_exercises_what_the_variations_could_break(reference
     assert any(name.startswith("archive/topics/") for name in utc)
     assert sum(name.startswith("topics/topic-") and name.endswith(".json") for name in utc) == 2  # 人工知能, 🤖
     assert sorted(utc) == sorted(paris) and utc != paris
-    # Seeds 1 and 10 say 2024-01-02 10:01 with no offset: 10:01Z in UTC, 09:01Z in Paris.
+    # Seed 1 says "2024-01-02 10:01", with no offset: 10:01Z in UTC, 09:01Z in Paris.
     everything_utc, everything_paris = b"".join(utc.values()), b"".join(paris.values())
     assert b"2024-01-02T10:01:00Z" in everything_utc and b"2024-01-02T09:01:00Z" not in everything_utc
     assert b"2024-01-02T09:01:00Z" in everything_paris
