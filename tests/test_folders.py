@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from datetime import timezone
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +22,7 @@ import pytest
 
 from feedpub import build
 from feedpub.checks import check_seeds, format_report
+from feedpub.collect import collect
 from feedpub.config import apply_overrides
 
 from conftest import article_fields, feed_files, make_config, write_seed
@@ -131,6 +133,19 @@ def test_links_loops_and_special_files_are_one_warning_each_and_the_rest_is_publ
     ]
     assert report.errors == []
     assert report.counts.passed == 4  # a, secret, sub/own, and the seed whose name is not UTF-8
+
+
+def test_the_library_collector_reports_the_folder_as_a_build_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    seeds = project(tmp_path)
+    _odd_files(seeds)
+    _move_out_and_link(seeds)
+    config = make_config(tmp_path)
+    report = build(config)
+    collection = collect(Path("seeds"), config.patterns, timezone.utc)
+    assert [str(e) for e in collection.errors] == [str(e) for e in report.errors] != []
+    assert [str(w) for w in collection.warnings] == [str(w) for w in report.warnings]
+    assert len(collection.articles) == report.counts.passed
 
 
 def _nest(root: Path, names: list[str], seed: bytes) -> None:

@@ -15,6 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 import fnmatch
 import re
+import sys
 from operator import itemgetter
 from pathlib import Path
 from stat import S_ISREG
@@ -91,7 +92,7 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = Tru
     real_root = os.path.realpath(root)
     too_long = _path_limit(root)
     # A character takes at most 4 bytes: shorter paths need no encoding to tell.
-    short = too_long // 4 if too_long is not None else 0
+    short = too_long // 4 if too_long is not None else sys.maxsize
     stack = [(str(root), "")]
     while stack:
         folder, relative = stack.pop()
@@ -109,17 +110,25 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = Tru
             if name.startswith("."):
                 continue
             path = entry.path
-            if too_long is not None and len(path) >= short and len(os.fsencode(path)) >= too_long:
-                scan.warnings.append(SeedWarning(path[cut:], "path longer than the system allows; skipped"))
-                continue
             try:
                 if entry.is_dir(follow_symlinks=False):
+                    kind = "folder"
+                elif name.endswith(suffixes) if suffixes else matches(name):  # type: ignore[misc]
+                    kind = "file"
+                else:
+                    continue
+                if len(path) >= short and len(os.fsencode(path)) >= too_long:  # type: ignore[operator]
+                    scan.warnings.append(SeedWarning(path[cut:], "path longer than the system allows; skipped"))
+                elif kind == "folder":
                     stack.append((path, f"{relative}{name}/"))
-                    continue
-                if not (name.endswith(suffixes) if suffixes else matches(name)):  # type: ignore[misc]
-                    continue
-                if entry.is_file(follow_symlinks=False):
-                    found.append((relative + name, path, _stat(entry) if with_stat else None))
+                elif entry.is_file(follow_symlinks=False):
+                    stat = None
+                    if with_stat:
+                        try:
+                            stat = entry.stat(follow_symlinks=False)
+                        except OSError:  # e.g. in a folder that can be listed but not entered: reading says why
+                            pass
+                    found.append((relative + name, path, stat))
                 elif entry.is_symlink():
                     _scan_link(scan, found, relative + name, path, real_root, cut)
                 else:
@@ -150,13 +159,6 @@ def _scan_link(scan: SeedFiles, found: list, relative: str, path: str, real_root
         return
     found.append((relative, path, stat))
     scan.links[path] = target
-
-
-def _stat(entry: os.DirEntry) -> os.stat_result | None:
-    try:
-        return entry.stat(follow_symlinks=False)
-    except OSError:  # e.g. a folder that can be listed but not entered: reading says so
-        return None
 
 
 def _stat_key(stat: os.stat_result | None) -> tuple[int, int, int, int]:
