@@ -138,6 +138,7 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = Tru
                 scan.warnings.append(SeedWarning(path[cut:], f"cannot read: {error.strerror}; skipped"))
     found.sort(key=_first)
     scan.files = [(path, stat) for _, path, stat in found]
+    scan.warnings.sort(key=_by_path)  # path order, not the folder listing's (which varies by file system)
     return scan
 
 
@@ -194,6 +195,10 @@ def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[
     if patterns and all(p.startswith("*.") and not any(c in p[1:] for c in "*?[") for p in patterns):
         return tuple(p[1:] for p in patterns), None
     return (), re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+
+
+def _by_path(warning: SeedWarning) -> str:
+    return warning.path
 
 
 def _first(item: tuple[str, str, os.stat_result | None]) -> str:
