@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import socket
 import stat
@@ -117,6 +118,71 @@ def test_a_cached_build_equals_an_uncached_one_after_every_folder_change(tmp_pat
     assert not any(b"hunter2" in data for data in with_cache["files"].values())
     assert with_cache["errors"] == ["seeds/sub/link.txt: symbolic link to a file outside the seeds folder; not followed",
                                     "seeds/sub/own.txt: symbolic link to a file outside the seeds folder; not followed"]
+
+
+def _random_change(rng: random.Random, seeds: Path) -> str:
+    """One random change to the folder, in words: seeds written, deleted,
+    touched or made links (in, out, moved out with their inode), odd files."""
+    folders = [seeds, seeds / "sub"]
+    present = sorted(p for folder in folders for p in folder.glob("*.txt") if not p.is_symlink() and p.is_file())
+    links = sorted(p for folder in folders for p in folder.glob("*.txt") if p.is_symlink())
+    place = rng.choice(folders) / f"s{rng.randrange(6)}.txt"
+    action = rng.choice(["write", "write", "delete", "touch", "link in", "link out", "move out", "unlink", "odd"])
+    if action == "write" or not present and action in ("delete", "touch", "move out", "link in"):
+        if place.is_symlink():
+            place.unlink()
+        write_seed(place.parent, place.name, **article_fields(rng.randrange(4), title=f"v{rng.randrange(1000)}"))
+        return f"write {place}"
+    if action == "delete":
+        target = rng.choice(present)
+        target.unlink()
+        return f"delete {target}"
+    if action == "touch":
+        target = rng.choice(present)
+        os.utime(target, ns=(rng.randrange(10**18), rng.randrange(10**18)))
+        return f"touch {target}"
+    if action in ("link in", "link out"):
+        if place.exists() or place.is_symlink():
+            place.unlink()
+        target = rng.choice(present) if action == "link in" else seeds.parent / "outside" / "o.txt"
+        if action == "link out":
+            write_seed(target.parent, target.name, **article_fields(rng.randrange(4), title="outside"))
+        place.symlink_to(os.path.relpath(target, place.parent))
+        return f"{place} -> {target}"
+    if action == "move out":
+        target = rng.choice(present)
+        moved = seeds.parent / "outside" / f"moved{rng.randrange(10**6)}.txt"
+        moved.parent.mkdir(exist_ok=True)
+        target.rename(moved)
+        target.symlink_to(moved)
+        return f"move out {target}"
+    if action == "unlink" and links:
+        target = rng.choice(links)
+        target.unlink()
+        return f"unlink {target}"
+    odd = seeds / f"odd{rng.randrange(3)}.txt"
+    if odd.exists() or odd.is_symlink():
+        odd.unlink()
+        return f"remove {odd}"
+    odd.symlink_to(rng.choice([odd.name, "nowhere.txt", "sub"]))
+    return f"odd link {odd}"
+
+
+# Seeds whose sequences found a stale cache answer in the code before links were parsed on every build.
+@pytest.mark.parametrize("seed", [1, 3, 4])
+def test_a_cached_build_equals_an_uncached_one_over_random_changes(tmp_path, monkeypatch, seed):
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(seed)
+    seeds = project(tmp_path)
+    cached = make_config(tmp_path / "cached", jobs=1)
+    plain = make_config(tmp_path / "plain", jobs=1)
+    history = []
+    for _ in range(12):
+        history.append(_random_change(rng, seeds))
+        root = Path(rng.choice(["seeds", "seeds", "seeds/sub"]))
+        with_cache = outcome(apply_overrides(cached, seeds=root), cache=True)
+        without = outcome(apply_overrides(plain, seeds=root), cache=False)
+        assert with_cache == without, (root, history)
 
 
 def test_links_loops_and_special_files_are_one_warning_each_and_the_rest_is_published(tmp_path, monkeypatch):
