@@ -41,13 +41,13 @@ def tree(tmp_path):
 
 @pytest.mark.parametrize("patterns", [("*.txt", "*.md"), ("*.txt",), ("[ab].*", "*.y?ml"), ("*",)])
 def test_the_scan_finds_what_a_walk_with_fnmatch_finds_in_its_order(tree, patterns):
-    found = scan_seed_files(tree, patterns)
+    found = scan_seed_files(tree, patterns).files
     assert [path for path, _ in found] == reference_scan(tree, patterns)
     assert all(stat.st_size == 1 for _, stat in found)
 
 
 def test_seeds_in_a_subfolder_sort_by_their_relative_path(tree):
-    relative = [os.path.relpath(path, tree) for path, _ in scan_seed_files(tree, ("*.txt",))]
+    relative = [os.path.relpath(path, tree) for path, _ in scan_seed_files(tree, ("*.txt",)).files]
     # "-" < "." < "/" in ASCII: a-b.txt, b.txt, other/q.txt, sub.txt, sub/z.txt
     assert relative == ["a-b.txt", "b.txt", "other/q.txt", "sub.txt", "sub/z.txt"]
 

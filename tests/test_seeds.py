@@ -1,13 +1,13 @@
 import os
-import threading
-import time
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from feedpub.errors import SeedError
 from feedpub.catalog import scan_seed_files
-from feedpub.seeds import MAX_SEED_BYTES, parse_front_matter, read_front_matter, read_seed_file
+from feedpub.seeds import MAX_SEED_BYTES, SeedReadError, parse_front_matter, read_front_matter, read_seed_file
 
 from conftest import FIXTURES
 
@@ -84,7 +84,7 @@ def test_seed_files_are_found_recursively_in_path_order(tmp_path):
     for name in ("b.txt", "a/z.md", "a/y.txt", ".hidden.txt", ".git/x.txt", "notes.json", "c.TXT"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    found = [Path(p).relative_to(tmp_path).as_posix() for p, _ in scan_seed_files(tmp_path, ("*.txt", "*.md"))]
+    found = [Path(p).relative_to(tmp_path).as_posix() for p, _ in scan_seed_files(tmp_path, ("*.txt", "*.md")).files]
     assert found == ["a/y.txt", "a/z.md", "b.txt"]
 
 
@@ -115,21 +115,33 @@ def test_a_seed_over_the_limit_is_refused(tmp_path):
         read_seed_file(path, tmp_path, "s.md")
 
 
+# Reads in a child process, so that a regression that blocks fails on the timeout instead of hanging the tests.
+READ_IN_A_CHILD = """
+import sys
+from feedpub.seeds import read_seed_file
+from feedpub.errors import SeedError
+try:
+    read_seed_file(sys.argv[1], sys.argv[2], "s.md")
+except SeedError as error:
+    print(type(error).__name__, error.message)
+"""
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
-def test_a_seed_that_is_not_a_regular_file_is_read_to_its_end(tmp_path):
-    # No size to go by, and a short read is not the end: read until the writer closes.
+@pytest.mark.parametrize("link", [False, True])
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, link):
+    os.mkfifo(tmp_path / "pipe")
     path = tmp_path / "s.md"
-    os.mkfifo(path)
-    pieces = [b"---\n", b"title: T\n", b"---\n"]
+    if link:
+        path.symlink_to("pipe")
+    else:
+        (tmp_path / "pipe").rename(path)
+    done = subprocess.run([sys.executable, "-c", READ_IN_A_CHILD, str(path), str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout == "SeedReadError not a regular file (a named pipe); not read\n"
 
-    def write() -> None:
-        with open(path, "wb", buffering=0) as pipe:
-            for piece in pieces:
-                pipe.write(piece)
-                time.sleep(0.05)
 
-    writer = threading.Thread(target=write)
-    writer.start()
-    raw, _ = read_seed_file(path, tmp_path, "s.md")
-    writer.join()
-    assert raw == b"".join(pieces)
+def test_a_link_loop_is_a_read_error_not_a_runtime_error(tmp_path):
+    (tmp_path / "s.md").symlink_to("s.md")
+    with pytest.raises(SeedReadError, match="^s.md: cannot read file: Too many levels of symbolic links$"):
+        read_seed_file(tmp_path / "s.md", tmp_path, "s.md")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .cache import Cache, safely
-from .catalog import Progress, files_digest, scan_seed_files
+from .catalog import Progress, scan_seed_files
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning
 from .filters import FilterCounts
@@ -88,7 +88,7 @@ def build(
         if safely(cache, Cache.has_build, False) and config.seeds.is_dir():
             # A warm build: its scan takes every stat anyway, and may show that nothing changed.
             files = scan_seed_files(config.seeds.absolute(), config.patterns)
-            digest = files_digest((path, st.st_size, st.st_mtime_ns, st.st_ino) for path, st in files)
+            digest = files.digest()
             snapshot = safely(cache, lambda c: c.last_build(build_key(config, digest)), None)
             fields = replay(snapshot, config.out, MANIFEST_NAME) if snapshot is not None else None
             if fields is not None:

@@ -2,8 +2,10 @@
 
 One sqlite database (stdlib, no pickle: a CI cache may come from an untrusted
 branch, so it holds only JSON and plain values, and every record is checked
-when read). A seed's row is reused when its size, mtime and inode are the
-same (local runs), or else when its content hash is (fresh CI checkouts). The
+when read). A seed's row is reused when its size, mtime, ctime and inode are
+the same (local runs), or else when its content hash is (fresh CI checkouts).
+The ctime changes with permissions too: a seed made unreadable is read again,
+not answered from the cache. The
 whole cache is dropped when feedpub's version or a normalization setting
 changes, and rebuilt when it is unreadable: a corrupt or truncated cache is
 never trusted, only replaced.
@@ -20,18 +22,24 @@ from . import __version__
 from .records import RECORD_VERSION
 
 CACHE_FILE = "cache.sqlite"
-SCHEMA = 3
+SCHEMA = 4
 # Topic names in one column, joined by a character no cleaned name contains.
 TOPIC_SEPARATOR = "\x1f"
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seeds (
-    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, inode INTEGER, hash TEXT,
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER, inode INTEGER, hash TEXT,
     id TEXT, published_ts INTEGER, updated_ts INTEGER, published INTEGER, quality INTEGER, topics TEXT,
     digest TEXT, record TEXT, warnings TEXT, error TEXT);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, size INTEGER, mtime_ns INTEGER);
 CREATE TABLE IF NOT EXISTS builds (key TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
 """
+_DROP = "DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS outputs; DROP TABLE IF EXISTS builds;"
+# Paths are the keys. sqlite takes only valid UTF-8 text, and a POSIX file name
+# is bytes: one that is not UTF-8 reaches Python as a str with lone surrogates
+# (PEP 383). Its key is this prefix, which no absolute path starts with, and
+# the hex of its bytes.
+_ESCAPED = "bytes:"
 
 
 class SeedRow(NamedTuple):
@@ -44,6 +52,7 @@ class SeedRow(NamedTuple):
     path: str
     size: int
     mtime_ns: int
+    ctime_ns: int
     inode: int
     hash: str
     id: str | None
@@ -77,10 +86,9 @@ class Cache:
         stamp = f"{SCHEMA}/{__version__}/{RECORD_VERSION}/{settings}"
         found = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
         if found is None or found[0] != stamp:
+            # Made again rather than emptied: the columns may differ too.
+            self._db.executescript(_DROP + _TABLES)
             with self._db:
-                self._db.execute("DELETE FROM seeds")
-                self._db.execute("DELETE FROM outputs")
-                self._db.execute("DELETE FROM builds")
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('stamp', ?)", (stamp,))
 
     @classmethod
@@ -102,36 +110,48 @@ class Cache:
         without the full records (those load on demand). Rows with a column of
         the wrong type are left out, so their seeds are parsed again; sqlite
         checks the types itself, which keeps a warm build of 100,000 seeds fast."""
-        rows = self._db.execute(
-            "SELECT path, size, mtime_ns, inode, hash, id, published_ts, updated_ts, published, quality, topics,"
-            " digest, NULL, warnings, error FROM seeds WHERE " + _WELL_FORMED)
-        return {row[0]: row for row in rows if (row[13] == "[]" and row[14] is None) or _notes_well_formed(row)}
+        query = ("SELECT path, size, mtime_ns, ctime_ns, inode, hash, id, published_ts, updated_ts, published,"
+                 " quality, topics, digest, NULL, warnings, error FROM seeds WHERE " + _WELL_FORMED)
+        rows = self._db.execute(query)
+        found = {row[0]: row for row in rows if (row[14] == "[]" and row[15] is None) or _notes_well_formed(row)}
+        # Escaped keys, found by the index rather than by a test of every row.
+        for (key,) in self._db.execute("SELECT path FROM seeds WHERE path >= ? AND path < ?", _ESCAPED_RANGE):
+            row = found.pop(key, None)
+            if row is not None:
+                found[_path(key)] = (_path(key),) + row[1:]
+        return found
 
     def put_seeds(self, rows: Iterable[SeedRow | tuple]) -> None:
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._db.executemany("INSERT OR REPLACE INTO seeds VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                 (row if row[0].isascii() else (_key(row[0]),) + tuple(row[1:]) for row in rows))
 
-    def restat(self, rows: Iterable[tuple[int, int, int, str]]) -> None:
-        """Record new size/mtime/inode for seeds whose content is unchanged."""
+    def restat(self, rows: Iterable[tuple[int, int, int, int, str]]) -> None:
+        """Record new size/mtime/ctime/inode for seeds whose content is unchanged."""
         with self._db:
-            self._db.executemany("UPDATE seeds SET size=?, mtime_ns=?, inode=? WHERE path=?", list(rows))
+            self._db.executemany("UPDATE seeds SET size=?, mtime_ns=?, ctime_ns=?, inode=? WHERE path=?",
+                                 [(*row[:4], _key(row[4])) for row in rows])
 
     def forget_seeds(self, paths: Sequence[str]) -> None:
         with self._db:
-            self._db.executemany("DELETE FROM seeds WHERE path=?", [(p,) for p in paths])
+            self._db.executemany("DELETE FROM seeds WHERE path=?", [(_key(p),) for p in paths])
 
     def records(self, paths: Sequence[str]) -> Iterator[tuple[str, str | None]]:
-        for start in range(0, len(paths), 500):
-            chunk = paths[start:start + 500]
+        keys = {_key(path): path for path in paths}
+        wanted = list(keys)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            yield from self._db.execute(f"SELECT path, record FROM seeds WHERE path IN ({marks})", chunk)
+            for key, record in self._db.execute(f"SELECT path, record FROM seeds WHERE path IN ({marks})", chunk):
+                yield keys[key], record
 
     def outputs(self) -> dict[str, tuple[str, int, int]]:
-        return {row[0]: tuple(row[1:]) for row in self._db.execute("SELECT * FROM outputs")}
+        return {_path(row[0]): tuple(row[1:]) for row in self._db.execute("SELECT * FROM outputs")}
 
     def put_outputs(self, rows: Iterable[tuple[str, str, int, int]]) -> None:
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?)", list(rows))
+            self._db.executemany("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?)",
+                                 [(_key(row[0]), *row[1:]) for row in rows])
 
     def last_build(self, key: str) -> str | None:
         """The snapshot (snapshot.py) of the last build, if it was made under ``key``."""
@@ -156,7 +176,8 @@ class Cache:
 
 _WELL_FORMED = """
     typeof(path) = 'text' AND typeof(size) = 'integer' AND typeof(mtime_ns) = 'integer'
-    AND typeof(inode) = 'integer' AND typeof(hash) = 'text' AND typeof(warnings) = 'text'
+    AND typeof(ctime_ns) = 'integer' AND typeof(inode) = 'integer' AND typeof(hash) = 'text'
+    AND typeof(warnings) = 'text'
     AND ((error IS NULL AND typeof(id) = 'text' AND typeof(published_ts) = 'integer'
           AND typeof(updated_ts) = 'integer' AND typeof(published) = 'integer' AND published IN (0, 1)
           AND typeof(quality) IN ('integer', 'null') AND typeof(topics) = 'text' AND typeof(digest) = 'text')
@@ -165,9 +186,37 @@ _WELL_FORMED = """
 
 def _notes_well_formed(row: tuple) -> bool:
     """Warnings and errors are JSON lists of [message, line]."""
-    if row[13] != "[]" and not all(_is_message(m) for m in _json_list(row[13])):
+    if row[14] != "[]" and not all(_is_message(m) for m in _json_list(row[14])):
         return False
-    return row[14] is None or _is_message(_json_list(row[14]))
+    return row[15] is None or _is_message(_json_list(row[15]))
+
+
+def _key(path: str) -> str:
+    """The key of ``path`` in the cache: the path itself, or, if it is not
+    valid UTF-8, the escaped form :func:`_path` reads back."""
+    if path.isascii():
+        return path
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        # surrogatepass, not surrogateescape: it takes any lone surrogate, and
+        # Windows names may hold those too.
+        return _ESCAPED + path.encode("utf-8", "surrogatepass").hex()
+    return path
+
+
+def _path(key: str) -> str:
+    """The path a cache key stands for (see :func:`_key`)."""
+    if not key.startswith(_ESCAPED):
+        return key
+    try:
+        return bytes.fromhex(key[len(_ESCAPED):]).decode("utf-8", "surrogatepass")
+    except (ValueError, UnicodeDecodeError):
+        return key  # not one of ours (a damaged cache): a path no seed has
+
+
+# Every escaped key sorts in this range (the character after ':' is ';').
+_ESCAPED_RANGE = (_ESCAPED, _ESCAPED[:-1] + ";")
 
 
 def _json_list(text: str) -> list:

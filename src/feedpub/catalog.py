@@ -15,8 +15,10 @@ import sqlite3
 from dataclasses import dataclass, field
 import fnmatch
 import re
+import sys
 from operator import itemgetter
 from pathlib import Path
+from stat import S_ISREG
 from typing import Callable, Iterable, Sequence
 
 from .cache import TOPIC_SEPARATOR, Cache, dumps, safely
@@ -24,12 +26,14 @@ from .errors import SeedError, SeedWarning
 from .hashing import blake2b
 from .model import Article, Listing
 from .parallel import ordered_map
+from .seeds import file_kind
 
 Progress = Callable[[int, int], None]
 # The listing columns of a seed that failed.
 _NO_LISTING = (None,) * 7
-# The stat of a seed nobody took (no cache to keep it in).
-_NO_STAT = (0, 0, 0)
+# The (size, mtime_ns, ctime_ns, inode) of a seed nobody took (no cache to
+# keep it in), or that could not be taken.
+_NO_STAT = (0, 0, 0, 0)
 # Below this many seeds to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_SEEDS = 400
 
@@ -49,43 +53,139 @@ class Catalog:
     files_digest: str = ""
 
 
-def scan_seed_files(
-    root: Path, patterns: tuple[str, ...], with_stat: bool = True
-) -> list[tuple[str, os.stat_result | None]]:
-    """Seed files below ``root`` (as paths joined to it) with their stat (None
-    without ``with_stat``), sorted by relative POSIX path.
+@dataclass(slots=True)
+class SeedFiles:
+    """What a scan of the seeds folder found.
+
+    ``files``: each seed file (path joined to the root) with its stat (None
+    without one), in relative POSIX path order. ``links``: the real path of
+    each seed that is a symbolic link; what reading such a seed gives depends
+    on where it leads and on the seeds folder, not only on its bytes, so it is
+    never answered from the cache. ``warnings``: what was skipped, and why.
+    """
+
+    files: list[tuple[str, os.stat_result | None]] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+    warnings: list[SeedWarning] = field(default_factory=list)
+
+    def digest(self) -> str:
+        """:func:`files_digest` of this scan (it must have taken the stats)."""
+        return files_digest(((path,) + _stat_key(stat) for path, stat in self.files), self.links, self.warnings)
+
+
+def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = True) -> SeedFiles:
+    """The seed files below ``root`` matching ``patterns``, with their stat
+    unless ``with_stat`` is false (links are stat'ed either way).
 
     Hidden files and folders are skipped; links to folders are not followed.
+    Only regular files, and links to them, are seeds: any other file whose
+    name matches (a named pipe, a socket, a device, a link to a folder, a link
+    loop), a folder that cannot be listed and a path longer than the system
+    takes are each a warning, and skipped. A seed whose stat fails is listed
+    without one: reading it reports why. Only an unreadable ``root`` raises
+    (OSError): publishing nothing from it would empty every feed.
     """
+    scan = SeedFiles()
     found: list[tuple[str, str, os.stat_result | None]] = []
     suffixes, matches = _name_matcher(patterns)
+    cut = display_cut(root)
+    real_root = os.path.realpath(root)
+    too_long = _path_limit(root)
+    # A character takes at most 4 bytes: shorter paths need no encoding to tell.
+    short = too_long // 4 if too_long is not None else sys.maxsize
     stack = [(str(root), "")]
     while stack:
         folder, relative = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = entry.name
-                if name.startswith("."):
-                    continue
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            if not relative:
+                raise
+            message = f"cannot read folder: {error.strerror}; its seeds are skipped"
+            scan.warnings.append(SeedWarning(folder[cut:], message))
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            path = entry.path
+            try:
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, f"{relative}{name}/"))
+                    kind = "folder"
                 elif name.endswith(suffixes) if suffixes else matches(name):  # type: ignore[misc]
+                    kind = "file"
+                else:
+                    continue
+                if len(path) >= short and len(os.fsencode(path)) >= too_long:  # type: ignore[operator]
+                    scan.warnings.append(SeedWarning(path[cut:], "path longer than the system allows; skipped"))
+                elif kind == "folder":
+                    stack.append((path, f"{relative}{name}/"))
+                elif entry.is_file(follow_symlinks=False):
                     stat = None
                     if with_stat:
                         try:
-                            stat = entry.stat()
-                        except OSError:
-                            stat = entry.stat(follow_symlinks=False)  # a dangling link: reading reports it
-                    found.append((relative + name, entry.path, stat))
+                            stat = entry.stat(follow_symlinks=False)
+                        except OSError:  # e.g. in a folder that can be listed but not entered: reading says why
+                            pass
+                    found.append((relative + name, path, stat))
+                elif entry.is_symlink():
+                    _scan_link(scan, found, relative + name, path, real_root, cut)
+                else:
+                    kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
+                    scan.warnings.append(SeedWarning(path[cut:], f"not a regular file ({kind}); skipped"))
+            except OSError as error:  # only where the folder does not tell the file's type
+                scan.warnings.append(SeedWarning(path[cut:], f"cannot read: {error.strerror}; skipped"))
     found.sort(key=_first)
-    return [(path, stat) for _, path, stat in found]
+    scan.files = [(path, stat) for _, path, stat in found]
+    scan.warnings.sort(key=_by_path)  # path order, not the folder listing's (which varies by file system)
+    return scan
 
 
-def files_digest(files: Iterable[tuple[str, int, int, int]]) -> str:
-    """One digest of seed files as (path, size, mtime_ns, inode), in scan
-    order: equal digests, same files with the same stats."""
-    text = "\n".join(f"{path}\0{size}\0{mtime}\0{inode}" for path, size, mtime, inode in files)
-    return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+def _scan_link(scan: SeedFiles, found: list, relative: str, path: str, real_root: str, cut: int) -> None:
+    """Add the link at ``path`` to ``found``, or a warning to ``scan`` if it
+    leads nowhere or to something other than a regular file in the seeds
+    folder. A link out of the folder is left for reading to refuse."""
+    try:
+        stat = os.stat(path)
+        target = os.path.realpath(path, strict=True)
+    except OSError as error:  # a loop, a dangling link
+        message = f"symbolic link that leads nowhere ({error.strerror}); skipped"
+        scan.warnings.append(SeedWarning(path[cut:], message))
+        return
+    inside = target.startswith(real_root.rstrip(os.sep) + os.sep)
+    if inside and not S_ISREG(stat.st_mode):
+        kind = file_kind(stat.st_mode)
+        scan.warnings.append(SeedWarning(path[cut:], f"not a regular file (symbolic link to {kind}); skipped"))
+        return
+    found.append((relative, path, stat))
+    scan.links[path] = target
+
+
+def _stat_key(stat: os.stat_result | None) -> tuple[int, int, int, int]:
+    """(size, mtime_ns, ctime_ns, inode): what the cache compares."""
+    return _NO_STAT if stat is None else (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+def _path_limit(root: Path) -> int | None:
+    """The longest path, in bytes with its NUL, that the system opens below
+    ``root``, if it says."""
+    try:
+        return os.pathconf(root, "PC_PATH_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no limit
+        return None
+
+
+def files_digest(
+    files: Iterable[tuple[str, int, int, int, int]], links: dict[str, str], warnings: Iterable[SeedWarning]
+) -> str:
+    """One digest of seed files as (path, size, mtime_ns, ctime_ns, inode),
+    in scan order, of where links lead and of what the scan skipped: equal
+    digests, same files with the same stats, found the same way."""
+    lines = [f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}" for path, size, mtime, ctime, inode in files]
+    lines.extend(f"link\0{path}\0{target}" for path, target in links.items())
+    lines.extend(f"skipped\0{warning}" for warning in warnings)
+    return blake2b("\n".join(lines).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[[str], object] | None]:
@@ -95,6 +195,10 @@ def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[
     if patterns and all(p.startswith("*.") and not any(c in p[1:] for c in "*?[") for p in patterns):
         return tuple(p[1:] for p in patterns), None
     return (), re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+
+
+def _by_path(warning: SeedWarning) -> str:
+    return warning.path
 
 
 def _first(item: tuple[str, str, os.stat_result | None]) -> str:
@@ -108,7 +212,7 @@ def build_catalog(
     cache: Cache | None,
     jobs: int,
     progress: Progress | None = None,
-    files: list[tuple[str, os.stat_result | None]] | None = None,
+    files: SeedFiles | None = None,
     keep_duplicates: bool = False,
 ) -> Catalog:
     """List every seed under ``root``: cached where the cache still holds, parsed
@@ -124,20 +228,24 @@ def build_catalog(
     # With nothing cached (a cold build) a stat serves only the new cache
     # rows: the workers take it, in parallel, rather than the scan up front.
     scanned = files is None
-    if files is None:
-        files = scan_seed_files(root, patterns, with_stat=bool(known))
-    catalog.read = len(files)
+    scan = scan_seed_files(root, patterns, with_stat=bool(known)) if files is None else files
+    links = scan.links
+    catalog.read = len(scan.files)
+    catalog.warnings.extend(scan.warnings)
     tasks: list[tuple[str, str, str, str | None, str, bool, bool]] = []
     rows: dict[str, tuple] = {}
     cut = display_cut(root)
     folder = str(root)
     want_stat = not known and cache is not None
-    for path, stat in files:
+    for path, stat in scan.files:
         row = known.get(path)
-        if row is not None and row[1] == stat.st_size and row[2] == stat.st_mtime_ns and row[3] == stat.st_ino:
+        if row is not None and stat is not None and row[1] == stat.st_size and row[2] == stat.st_mtime_ns \
+                and row[3] == stat.st_ctime_ns and row[4] == stat.st_ino and not (links and path in links):
             rows[path] = row
         else:
-            tasks.append((path, folder, path[cut:], row[4] if row else None, timezone, cache is not None, want_stat))
+            # A link's hash says nothing of where it leads: parse it again.
+            hash_ = row[5] if row and path not in links else None
+            tasks.append((path, folder, path[cut:], hash_, timezone, cache is not None, want_stat))
     store = _Store(cache)
     done = len(rows)
     # One pass in file order: a seed's row is the cache's, or else the next
@@ -146,26 +254,30 @@ def build_catalog(
     results = iter(_run(tasks, jobs))
     listings = []
     kept = []
-    for path, stat in files:
+    for path, stat in scan.files:
         row = rows.get(path)
         if row is None:
             result = next(results)
             if result[0] == "same":  # only with a known hash, so the scan took the stat
-                store.restat((stat.st_size, stat.st_mtime_ns, stat.st_ino, path))
-                row = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino) + known[path][4:]
+                stats = _stat_key(stat)
+                store.restat((*stats, path))
+                row = (path, *stats) + known[path][5:]
             else:
-                _, digest, listing, record, warnings, error, taken = result
-                size, mtime, inode = (stat.st_size, stat.st_mtime_ns, stat.st_ino) if stat is not None else taken
-                row = (path, size, mtime, inode, digest, *(listing or _NO_LISTING), record, warnings, error)
-                store.put(row)  # a SeedRow, as the plain tuple sqlite takes
+                _, digest, listing, record, warnings, error, taken, lasting = result
+                stats = _stat_key(stat) if stat is not None else taken
+                row = (path, *stats, digest, *(listing or _NO_LISTING), record, warnings, error)
+                if lasting:
+                    store.put(row)  # a SeedRow, as the plain tuple sqlite takes
+                else:
+                    store.forget(path)  # not the seed's content: read it again next time
                 catalog.parsed += 1
             done += 1
             if progress is not None:
-                progress(done, len(files))
-        (_, size, mtime, inode, _, id_, published_ts, updated_ts, published, quality, topics, digest, _, warnings,
-         error) = row
+                progress(done, len(scan.files))
+        (_, size, mtime, ctime, inode, _, id_, published_ts, updated_ts, published, quality, topics, digest, _,
+         warnings, error) = row
         if scanned:
-            kept.append((path, size, mtime, inode))
+            kept.append((path, size, mtime, ctime, inode))
         source = path[cut:]
         if warnings != "[]":
             for message, line in json.loads(warnings):
@@ -178,9 +290,9 @@ def build_catalog(
                                     tuple(topics.split(TOPIC_SEPARATOR)) if topics else (), source, digest))
     if next(results, None) is not None:  # also lets the worker pool shut down now
         raise RuntimeError("more results than seeds to parse")
-    store.finish(known.keys() - {path for path, _ in files} if known else set())
+    store.finish(known.keys() - {path for path, _ in scan.files} if known else set())
     if scanned:
-        catalog.files_digest = files_digest(kept)
+        catalog.files_digest = files_digest(kept, links, scan.warnings)
     if keep_duplicates:
         catalog.listings = listings
     else:
@@ -292,7 +404,8 @@ class _Store:
     def __init__(self, cache: Cache | None) -> None:
         self._cache = cache
         self._rows: list[tuple] = []
-        self._restat: list[tuple[int, int, int, str]] = []
+        self._restat: list[tuple[int, int, int, int, str]] = []
+        self._forget: list[str] = []
 
     def put(self, row: tuple) -> None:
         """Queue a row (SeedRow's fields, in order) for writing."""
@@ -301,15 +414,21 @@ class _Store:
             if len(self._rows) >= self.BATCH:
                 self._flush()
 
-    def restat(self, stat: tuple[int, int, int, str]) -> None:
+    def restat(self, stat: tuple[int, int, int, int, str]) -> None:
         if self._cache is not None:
             self._restat.append(stat)
+
+    def forget(self, path: str) -> None:
+        """Drop what the cache knew of a seed (whose result now is not to be kept)."""
+        if self._cache is not None:
+            self._forget.append(path)
 
     def finish(self, gone: set[str]) -> None:
         """Write what is left, and forget seeds that no longer exist."""
         self._flush()
-        if self._cache is not None and gone:
-            self._guard(lambda: self._cache.forget_seeds(sorted(gone)))
+        forget = sorted(gone.union(self._forget))
+        if self._cache is not None and forget:
+            self._guard(lambda: self._cache.forget_seeds(forget))
 
     def _flush(self) -> None:
         rows, restat, self._rows, self._restat = self._rows, self._restat, [], []
@@ -339,8 +458,10 @@ def load_task(task: tuple[str, str, str, str | None, str, bool, bool]) -> tuple:
     """Worker: read one seed, and unless its hash is ``known``, normalize it.
 
     Returns ("same", hash) or ("new", hash, listing columns, record JSON,
-    warnings JSON, error JSON, (size, mtime_ns, inode) if asked for, else
-    None). Runs in worker processes: everything in and out is plain data.
+    warnings JSON, error JSON, (size, mtime_ns, ctime_ns, inode) if asked
+    for, else zeros, and whether the result may be cached: not when reading
+    failed, which says nothing of the seed's bytes). Runs in worker
+    processes: everything in and out is plain data.
     """
     global _worker
     if _worker is None:
@@ -351,40 +472,38 @@ def load_task(task: tuple[str, str, str, str | None, str, bool, bool]) -> tuple:
         raw, info = w.read_seed_file(path, root, display)
     except SeedError as error:
         taken = _stat_of(path) if want_stat else _NO_STAT
-        return ("new", "", None, None, "[]", dumps([error.message, error.line]), taken)
+        lasting = not isinstance(error, w.SeedReadError)  # "file too large" is about the bytes
+        return ("new", "", None, None, "[]", dumps([error.message, error.line]), taken, lasting)
     # Taken before reading, as the scan's would be: a seed changed meanwhile
     # is read again next time.
-    taken = (info.st_size, info.st_mtime_ns, info.st_ino) if want_stat else _NO_STAT
+    taken = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if want_stat else _NO_STAT
     digest = blake2b(raw, digest_size=16).hexdigest()
     if digest == known:
         return ("same", digest)
     try:
         article, warnings = w.load_bytes(raw, display, w.zone(timezone))
     except SeedError as error:
-        return ("new", digest, None, None, "[]", dumps([error.message, error.line]), taken)
+        return ("new", digest, None, None, "[]", dumps([error.message, error.line]), taken, True)
     except Exception as error:  # one seed must never stop the build
         message = f"unexpected {type(error).__name__}: {str(error)[:200]}"
-        return ("new", digest, None, None, "[]", dumps([message, None]), taken)
+        return ("new", digest, None, None, "[]", dumps([message, None]), taken, True)
     # Without a cache the record is not needed; its digest still is (it names the
     # content in feed fingerprints), so it is computed either way.
     record = w.article_to_record(article)
     listing = (article.id, int(article.published_at.timestamp()), int(article.updated_at.timestamp()),
                int(article.published), article.quality, TOPIC_SEPARATOR.join(article.topics), w.record_digest(record))
     notes = dumps([[warning.message, warning.line] for warning in warnings]) if warnings else "[]"
-    return ("new", digest, listing, record if want_record else None, notes, None, taken)
+    return ("new", digest, listing, record if want_record else None, notes, None, taken, True)
 
 
-def _stat_of(path: str) -> tuple[int, int, int]:
-    """(size, mtime_ns, inode) as the scan would take them; zeros when even the
-    link itself is gone, which only makes the next build read the seed again."""
+def _stat_of(path: str) -> tuple[int, int, int, int]:
+    """(size, mtime_ns, ctime_ns, inode) as the scan would take them; zeros
+    when it cannot be taken, which only makes the next build read the seed
+    again."""
     try:
-        stat = os.stat(path)
+        return _stat_key(os.stat(path))
     except OSError:
-        try:
-            stat = os.lstat(path)
-        except OSError:
-            return _NO_STAT
-    return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        return _NO_STAT
 
 
 class _WorkerModules:
@@ -397,10 +516,10 @@ class _WorkerModules:
 
         from .loader import load_bytes
         from .records import article_to_record, record_digest
-        from .seeds import read_seed_file
+        from .seeds import SeedReadError, read_seed_file
 
         self.load_bytes, self.article_to_record, self.record_digest = load_bytes, article_to_record, record_digest
-        self.read_seed_file = read_seed_file
+        self.read_seed_file, self.SeedReadError = read_seed_file, SeedReadError
         self.zone = lru_cache(maxsize=None)(ZoneInfo)
 
 

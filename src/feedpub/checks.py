@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .catalog import Progress, build_catalog, deduplicate
 from .config import Config
-from .errors import ConfigError, SeedError
+from .errors import ConfigError, SeedError, printable
 from .model import Listing
 from .seeds import read_front_matter
 from .topics import display_names, topic_key
@@ -42,7 +42,7 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.level}: {self.message}"
+        return printable(f"{where}: {self.level}: {self.message}")
 
 
 @dataclass(slots=True)
@@ -150,7 +150,7 @@ def format_report(report: CheckReport, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(
             {"seeds": report.read, "errors": report.errors, "warnings": report.warnings,
-             "diagnostics": [asdict(d) for d in report.diagnostics]},
+             "diagnostics": [_printable_fields(asdict(d)) for d in report.diagnostics]},
             indent=2, ensure_ascii=False,
         ) + "\n"
     if fmt == "github":
@@ -163,12 +163,16 @@ def format_report(report: CheckReport, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _printable_fields(fields: dict) -> dict:
+    return {key: printable(value) if isinstance(value, str) else value for key, value in fields.items()}
+
+
 def _github_annotation(diagnostic: Diagnostic) -> str:
     # https://docs.github.com/actions/reference/workflow-commands-for-github-actions
-    properties = f"file={_escape(diagnostic.path, True)}"
+    properties = f"file={_escape(printable(diagnostic.path), True)}"
     if diagnostic.line is not None:
         properties += f",line={diagnostic.line}"
-    return f"::{diagnostic.level} {properties},title=feedpub::{_escape(diagnostic.message, False)}"
+    return f"::{diagnostic.level} {properties},title=feedpub::{_escape(printable(diagnostic.message), False)}"
 
 
 def _escape(text: str, is_property: bool) -> str:

@@ -68,7 +68,9 @@ def collect(
     result = Collection()
     root = root.absolute()
     cut = display_cut(root)
-    paths = [path for path, _ in scan_seed_files(root, patterns, with_stat=False)]
+    scan = scan_seed_files(root, patterns, with_stat=False)
+    paths = [path for path, _ in scan.files]
+    result.warnings.extend(scan.warnings)
     articles: list[Article] = []
     for done, path in enumerate(paths, 1):
         result.read += 1

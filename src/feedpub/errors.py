@@ -21,6 +21,17 @@ def _location(path: str, line: int | None) -> str:
     return f"{path}:{line}" if line is not None else path
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print or to write as UTF-8: the bytes of a file name
+    that is not UTF-8 (lone surrogates, PEP 383) shown as ``\\xe9`` escapes."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file name gives: its code point
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class SeedError(FeedpubError):
     """A seed that cannot be published; collected as a value, not raised through a build."""
 
@@ -31,7 +42,7 @@ class SeedError(FeedpubError):
         self.line = line
 
     def __str__(self) -> str:
-        return f"{_location(self.path, self.line)}: {self.message}"
+        return printable(f"{_location(self.path, self.line)}: {self.message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +54,7 @@ class SeedWarning:
     line: int | None = None
 
     def __str__(self) -> str:
-        return f"{_location(self.path, self.line)}: warning: {self.message}"
+        return printable(f"{_location(self.path, self.line)}: warning: {self.message}")
 
 
 class WriteError(FeedpubError):

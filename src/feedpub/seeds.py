@@ -13,18 +13,26 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 from typing import Any
 
 from .errors import SeedError
 
 # Where the platform has no O_NOFOLLOW, islink decides before opening.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+# O_NONBLOCK: opening a named pipe must not wait for a writer (regular files
+# ignore the flag).
+_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 
 # A limit that keeps one hostile seed from costing more than a normal one
 # (yaml_reader.py has the limits on the YAML itself).
 MAX_SEED_BYTES = 1024 * 1024
+
+
+class SeedReadError(SeedError):
+    """A seed file that could not be read (permissions, a link out of the
+    seeds folder or to nowhere, not a regular file): it says nothing of the
+    seed's content, so it is never cached as the seed's result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,24 +73,18 @@ def read_seed_file(path: str | Path, root: str | Path, display: str) -> tuple[by
     once the file is open and before it is read.
 
     The file is opened with O_NOFOLLOW, so a plain file (nearly every seed)
-    costs no extra lstat: only a link fails that open and is checked. A
-    regular file is read in one call, sized by that stat; it reads on if the
-    file grew meanwhile."""
+    costs no extra lstat: only a link fails that open and is checked. It is
+    opened with O_NONBLOCK and read only if it is a regular file: a named pipe
+    or a device put where a seed was is refused, never waited on. A regular
+    file is read in one call, sized by that stat; it reads on if the file grew
+    meanwhile. Errors from reading are :class:`SeedReadError`."""
     try:
-        try:
-            if not _NOFOLLOW and os.path.islink(path):
-                raise OSError("a link")
-            fd = os.open(path, _READ | _NOFOLLOW)
-        except OSError:
-            if not os.path.islink(path):
-                raise
-            if not _is_inside(Path(path).resolve(), Path(root).resolve()):
-                raise SeedError(display, "symbolic link to a file outside the seeds folder; not followed") from None
-            fd = os.open(path, _READ)
+        fd = _open_seed(path, root, display)
         try:
             info = os.fstat(fd)
-            regular = S_ISREG(info.st_mode)
-            ask = info.st_size + 1 if regular else 65536
+            if not S_ISREG(info.st_mode):
+                raise SeedReadError(display, f"not a regular file ({file_kind(info.st_mode)}); not read")
+            ask = info.st_size + 1
             chunks = []
             left = MAX_SEED_BYTES + 1
             while left > 0:
@@ -92,17 +94,44 @@ def read_seed_file(path: str | Path, root: str | Path, display: str) -> tuple[by
                     break
                 chunks.append(chunk)
                 left -= len(chunk)
-                if regular and len(chunk) < ask:
+                if len(chunk) < ask:
                     break  # a short read of a regular file is its end
                 ask = 65536
         finally:
             os.close(fd)
     except OSError as error:
-        raise SeedError(display, f"cannot read file: {error.strerror or error}") from None
+        raise SeedReadError(display, f"cannot read file: {error.strerror or error}") from None
     raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(raw) > MAX_SEED_BYTES:
         raise SeedError(display, f"file too large: seeds are limited to {MAX_SEED_BYTES // 1024} KiB")
     return raw, info
+
+
+def _open_seed(path: str | Path, root: str | Path, display: str) -> int:
+    """An open file descriptor of the seed at ``path``: a link is followed only
+    to a file inside ``root``."""
+    try:
+        if not _NOFOLLOW and os.path.islink(path):
+            raise OSError("a link")
+        return os.open(path, _READ | _NOFOLLOW)
+    except OSError:
+        if not os.path.islink(path):
+            raise
+    # strict: a loop or a dangling link is an OSError, never a RuntimeError.
+    target = os.path.realpath(path, strict=True)
+    if not _is_inside(Path(target), Path(os.path.realpath(root))):
+        raise SeedReadError(display, "symbolic link to a file outside the seeds folder; not followed")
+    # The resolved path, so that the file checked is the file opened.
+    return os.open(target, _READ | _NOFOLLOW)
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words."""
+    for test, kind in ((S_ISDIR, "a folder"), (S_ISFIFO, "a named pipe"), (S_ISSOCK, "a socket"),
+                       (S_ISCHR, "a character device"), (S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def decode_seed(raw: bytes, display: str) -> str:

@@ -62,7 +62,7 @@ def take(report: BuildReport, out: Path, paths: list[str]) -> str:
         "topics": [[t.key, t.name, t.slug, t.count] for t in report.topics],
         "errors": [[e.path, e.message, e.line] for e in report.errors],
         "warnings": [[w.path, w.message, w.line] for w in report.warnings],
-    }, ensure_ascii=False, separators=(",", ":"))
+    }, separators=(",", ":"))  # ASCII: a path that is not UTF-8 must reach sqlite as valid text
 
 
 def replay(text: str, out: Path, manifest: str) -> dict[str, Any] | None:
