@@ -18,7 +18,7 @@ from .cache import Cache, safely
 from .catalog import Progress, files_digest, scan_seed_files
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning
-from .filters import FilterCounts
+from .filters import FilterCounts, selection_warnings
 from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
 from .writers import (
@@ -108,7 +108,7 @@ def build(
             feeds=len(plan.feeds),
             topics=plan.topics,
             errors=plan.catalog.errors,
-            warnings=plan.catalog.warnings,
+            warnings=plan.catalog.warnings + selection_warnings(config, plan.catalog),
             config_warnings=deployment_warnings(config),
             check=check,
         )

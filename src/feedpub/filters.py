@@ -7,11 +7,15 @@ published flag, quality threshold, topic selection.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .config import Config
+from .errors import SeedWarning
 from .model import Article
 from .topics import topic_key
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
 
 
 def is_published(article: Article) -> bool:
@@ -62,3 +66,36 @@ def apply_filters(articles: Iterable[Article], config: Config, counts: FilterCou
         else:
             counts.passed += 1
             yield article
+
+
+def selection_warnings(config: Config, catalog: Catalog) -> list[SeedWarning]:
+    """What in the seed selection matches nothing, so the build probably empties
+    feeds by mistake: patterns that match no file, and topics given to
+    ``topics`` or ``exclude_topics`` that no seed has (published or not), with
+    a "did you mean" from the topics seeds do have."""
+    where = str(config.seeds)
+    warnings = []
+    if catalog.read == 0:
+        patterns = ", ".join(repr(pattern) for pattern in config.patterns)
+        warnings.append(SeedWarning(where, f"no file matches the patterns {patterns}: every feed is empty"))
+    if not (config.topics or config.exclude_topics):
+        return warnings
+    spellings: dict[str, str] = {}  # key -> its smallest spelling, for a stable suggestion
+    for listing in catalog.listings:
+        for name in listing.topics:
+            key = topic_key(name)
+            if key not in spellings or name < spellings[key]:
+                spellings[key] = name
+    for flag, names in (("--topic", config.topics), ("--exclude-topic", config.exclude_topics)):
+        for name in names:
+            if topic_key(name) not in spellings:
+                warnings.append(SeedWarning(
+                    where, f"no seed has the topic {name!r} given to {flag}{_did_you_mean(name, spellings)}"))
+    return warnings
+
+
+def _did_you_mean(name: str, spellings: dict[str, str]) -> str:
+    import difflib  # only for a topic no seed has
+
+    matches = difflib.get_close_matches(topic_key(name), spellings, n=1)
+    return f" (did you mean {spellings[matches[0]]!r}?)" if matches else ""
