@@ -27,10 +27,11 @@ FALLBACK_BASE_URL = "http://localhost:8000/"
 # More worker processes than this is a typo, not a machine: each one is a fork
 # of the build, and a huge number fails deep in multiprocessing (OverflowError).
 MAX_JOBS = 256
-# A language tag as RFC 5646 (BCP 47) spells it, loosely: a 2-8 letter primary
-# language (or x/i for private use and grandfathered tags), then subtags of
-# 1-8 letters or digits, e.g. "en", "de-CH", "zh-Hant-TW", "x-klingon".
-_LANGUAGE_TAG = re.compile(r"(?:[A-Za-z]{2,8}|[xXiI])(?:-[A-Za-z0-9]{1,8})*")
+# A language tag as RFC 5646 (BCP 47) spells it, loosely: an ISO 639 code of 2
+# or 3 letters (the 4-8 letter primary subtags the RFC reserves are unused), or
+# x/i for private use and grandfathered tags, then subtags of 1-8 letters or
+# digits, e.g. "en", "de-CH", "zh-Hant-TW", "x-klingon". Not "English".
+_LANGUAGE_TAG = re.compile(r"(?:[A-Za-z]{2,3}|[xXiI])(?:-[A-Za-z0-9]{1,8})*")
 # Characters XML 1.0 cannot hold (section 2.2), plus the C1 controls and DEL:
 # feeds made of any of these are refused by lxml or by readers.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
