@@ -415,3 +415,24 @@ def test_workers_that_cannot_start_leave_the_work_to_one_process(project, monkey
     assert "1 published" in result.stdout and "1 unpublished" in result.stdout
     assert started and not any(process.is_alive() for process in started)
     assert run("build", "-j", "3", "--no-cache", "-q").stderr == ""
+
+
+@pytest.mark.parametrize("args", [["--out", "a\x00b"], ["--cache-dir", "a\x00b"], ["--config", "a\x00b"], ["a\x00b"]])
+def test_a_nul_in_a_path_flag_is_a_usage_error(project, args):
+    result = CliRunner().invoke(cli, ["build", *args])
+    assert result.exit_code == 2 and "holds a NUL character, which no path can hold" in result.stderr
+
+
+def test_a_worker_process_that_dies_is_a_message_and_exit_1(project, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from feedpub import cli as cli_module
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(cli_module, "build", broken)
+    result = run("build")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: a worker process died (killed, or out of memory?) and the build stopped; "
+                             "run it again, with fewer --jobs if this recurs\n")

@@ -70,6 +70,11 @@ def _handle_errors(ctx: click.Context) -> Iterator[None]:
     except MemoryError:
         raise _ExitError("out of memory: try fewer --jobs, or a smaller --limit", 1) from None
     except Exception as error:  # noqa: BLE001 - the boundary of last resort
+        if _is_broken_pool(error):
+            raise _ExitError(
+                "a worker process died (killed, or out of memory?) and the build stopped; "
+                "run it again, with fewer --jobs if this recurs", 1
+            ) from None
         if ctx.meta.get(_VERBOSE):
             click.echo("".join(traceback.format_exception(error)), err=True, nl=False)
         first_line = (str(error).splitlines() or [""])[0][:200]
@@ -78,6 +83,12 @@ def _handle_errors(ctx: click.Context) -> Iterator[None]:
             f"please report this{'' if ctx.meta.get(_VERBOSE) else ' (run again with -v for the traceback)'}",
             EXIT_BUG,
         ) from None
+
+
+def _is_broken_pool(error: Exception) -> bool:
+    # Looked up, not imported: only a build that started workers has loaded it.
+    futures = sys.modules.get("concurrent.futures")
+    return futures is not None and isinstance(error, futures.BrokenExecutor)
 
 
 class _EchoHandler(logging.Handler):
@@ -142,12 +153,22 @@ def _batch_work() -> Iterator[None]:
             gc.enable()
 
 
+class _PathType(click.Path):
+    """click.Path, but a NUL character is a usage error: click's own check
+    calls os.stat, which raises ValueError for it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if "\0" in str(value):
+            self.fail(f"{value!r} holds a NUL character, which no path can hold", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 # Every setting as a flag; each overrides its config key.
 _OPTIONS = {
-    "seeds": click.argument("seeds", required=False, type=click.Path(file_okay=False, path_type=Path)),
-    "config_file": click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+    "seeds": click.argument("seeds", required=False, type=_PathType(file_okay=False, path_type=Path)),
+    "config_file": click.option("--config", "config_file", type=_PathType(dir_okay=False, path_type=Path),
                                 help="Read settings from this file instead of ./feedpub.toml"),
-    "out": click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+    "out": click.option("--out", type=_PathType(file_okay=False, path_type=Path),
                         help="Write feeds into this folder  [default: feeds]"),
     "patterns": click.option("--pattern", "patterns", multiple=True, metavar="GLOB",
                              help="Seed file name pattern; repeat for several  [default: *.txt, *.md]"),
@@ -184,7 +205,7 @@ _OPTIONS = {
                          help="Processes that parse seeds, 0 for one per core  [default: 0]"),
     "cache": click.option("--cache/--no-cache", default=None,
                           help="Reuse what earlier builds learned about unchanged seeds  [default: on]"),
-    "cache_dir": click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+    "cache_dir": click.option("--cache-dir", type=_PathType(file_okay=False, path_type=Path),
                               help="Folder of the build cache  [default: .feedpub-cache]"),
 }
 # What reading seeds depends on, and how they are read; `check` takes only these.
@@ -331,9 +352,9 @@ def check_command(format_: str, verbose: bool, config_file: Path | None, seeds: 
 
 
 @cli.command("serve")
-@click.option("--out", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+@click.option("--out", type=_PathType(file_okay=False, exists=True, path_type=Path), default=None,
               help="Folder to serve  [default: the configured output folder]")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "config_file", type=_PathType(dir_okay=False, path_type=Path),
               help="Read settings from this file instead of ./feedpub.toml")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 to listen on")
