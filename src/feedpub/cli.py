@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
-import logging
 import sys
-import traceback
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -23,7 +22,7 @@ from .build import BuildReport, build, open_cache
 from .plan import plan_build
 from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
-from .errors import ConfigError, FeedpubError, OutputError
+from .errors import ConfigError, FeedpubError, FeedpubWarning, OutputError
 from .filters import selection_warnings
 from .writers import MANIFEST_NAME
 
@@ -38,7 +37,7 @@ PROGRESS_MIN_SEEDS = 2000
 # and usage errors (2).
 EXIT_BUG = 3
 # Where a command's -v and -q flags are kept for the error boundary and the
-# log handler (ctx.meta is shared by a command's context and its parent's).
+# warning display (ctx.meta is shared by a command's context and its parent's).
 _VERBOSE = "feedpub.verbose"
 _QUIET = "feedpub.quiet"
 
@@ -76,6 +75,8 @@ def _handle_errors(ctx: click.Context) -> Iterator[None]:
                 "run it again, with fewer --jobs if this recurs", 1
             ) from None
         if ctx.meta.get(_VERBOSE):
+            import traceback  # only for a bug
+
             click.echo("".join(traceback.format_exception(error)), err=True, nl=False)
         first_line = (str(error).splitlines() or [""])[0][:200]
         raise _ExitError(
@@ -91,33 +92,24 @@ def _is_broken_pool(error: Exception) -> bool:
     return futures is not None and isinstance(error, futures.BrokenExecutor)
 
 
-class _EchoHandler(logging.Handler):
-    """Shows the library's log warnings (e.g. worker processes that could not
-    start) as `warning: ...` lines on stderr, unless -q."""
-
-    def __init__(self, ctx: click.Context) -> None:
-        super().__init__(logging.WARNING)
-        self.ctx = ctx
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.ERROR or not self.ctx.meta.get(_QUIET):
-            click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
-
-
 class _Group(click.Group):
-    """The command group, with the error boundary and log handler around every command."""
+    """The command group: every command runs inside the error boundary, and
+    the library's FeedpubWarnings (e.g. worker processes that could not
+    start) are shown as `warning: ...` lines on stderr, unless -q."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        logger = logging.getLogger("feedpub")
-        handler = _EchoHandler(ctx)
-        logger.addHandler(handler)
-        propagate, logger.propagate = logger.propagate, False
-        try:
+        def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if not issubclass(category, FeedpubWarning):
+                shown(message, category, *args, **kwargs)
+            elif not ctx.meta.get(_QUIET):
+                click.echo(f"warning: {message}", err=True)
+
+        with warnings.catch_warnings():  # restores showwarning and the filters afterwards
+            shown = warnings.showwarning
+            warnings.showwarning = show
+            warnings.simplefilter("always", FeedpubWarning)
             with _handle_errors(ctx):
                 return super().invoke(ctx)
-        finally:
-            logger.removeHandler(handler)
-            logger.propagate = propagate
 
 
 def _remember(key: str) -> Callable[[click.Context, click.Parameter, bool], bool]:

@@ -7,12 +7,13 @@ feedgen switches the process-wide locale while it formats RSS dates.
 from __future__ import annotations
 
 import gc
-import logging
 import sys
+import warnings
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
-LOG = logging.getLogger("feedpub")
+from .errors import FeedpubWarning
+
 T = TypeVar("T")
 # Chunks per process submitted ahead of the one whose results are being taken.
 IN_FLIGHT = 8
@@ -51,8 +52,8 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
         # work here. Results do not depend on the number of processes.
         pool.shutdown(wait=False, cancel_futures=True)
         _end_workers(set(multiprocessing.active_children()) - before)
-        LOG.warning("cannot start %d worker processes (%s); working in one process", processes,
-                    error.strerror or error)
+        warnings.warn(f"cannot start {processes} worker processes ({error.strerror or error}); "
+                      "working in one process", FeedpubWarning, stacklevel=2)
         yield from map(function, tasks)
         return
     with pool:
