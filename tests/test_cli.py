@@ -14,6 +14,9 @@ WARNING = (
 )
 
 
+NO_FILE = "no file matches the patterns '*.text', so no seed is read (a build empties every feed)"
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A working directory with ./seeds holding two good seeds, one per topic."""
@@ -345,7 +348,7 @@ def test_a_topic_or_pattern_that_matches_nothing_is_a_warning_with_a_suggestion(
     result = run("build", "--pattern", "*.text", "-q")
     assert (result.exit_code, result.stderr) == (0, "")
     result = run("build", "--pattern", "*.text")
-    assert result.stderr.splitlines()[0] == prefix + "no file matches the patterns '*.text': every feed is empty"
+    assert result.stderr.splitlines()[0] == prefix + NO_FILE
     topics = run("topics", "--topic", "Robotic")
     assert topics.stderr.splitlines()[0] == prefix + "no seed has the topic 'Robotic' given to --topic " \
                                                      "(did you mean 'Robotics'?)"
@@ -436,3 +439,10 @@ def test_a_worker_process_that_dies_is_a_message_and_exit_1(project, monkeypatch
     assert result.exit_code == 1
     assert result.stderr == ("Error: a worker process died (killed, or out of memory?) and the build stopped; "
                              "run it again, with fewer --jobs if this recurs\n")
+
+
+def test_check_warns_too_when_the_patterns_match_no_file(project):
+    result = run("check", "--pattern", "*.text")
+    assert result.exit_code == 0
+    assert result.stderr == "seeds: warning: " + NO_FILE + "\n"
+    assert result.stdout == "0 seeds checked: 0 errors, 0 warnings\n"

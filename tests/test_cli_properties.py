@@ -1,6 +1,7 @@
 """Property test of the command line: never a traceback.
 
-Random combinations of flags and config file values (odd strings, control
+Random commands (build, topics, check; serve on a busy port, so that it
+ends) with random combinations of flags and config file values (odd strings, control
 characters, huge numbers, bad URLs and zones, paths that are missing or are
 files) over a small seeds folder: every run must end with a documented exit
 code (README, "Exit codes": 0, 1 or 2; 3 is a bug) and no traceback, and a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 from pathlib import Path
 
@@ -61,7 +63,9 @@ FLAGS = {
 SWITCHES = ["--include-unpublished", "--archive", "--no-archive", "--index-page", "--no-index-page", "--cache",
             "--no-cache", "--strict", "--check", "-q", "-v"]
 COMMANDS = {"build": set(FLAGS) | set(SWITCHES), "topics": set(FLAGS) | set(SWITCHES) - {"--strict", "--check"},
-            "check": {"--pattern", "--timezone", "-j", "--cache-dir", "--config", "--cache", "--no-cache", "-v"}}
+            "check": {"--pattern", "--timezone", "-j", "--cache-dir", "--config", "--cache", "--no-cache", "-v"},
+            # serve always gets a busy port last (see below), so that it ends instead of serving.
+            "serve": {"--out", "--config", "-q", "-v"}}
 
 # Values a config file can hold; path keys only take the safe folders above.
 TOML_VALUES = st.recursive(
@@ -83,7 +87,7 @@ def invocations(draw):
         args.append(flag)
         if flag in FLAGS:
             args.append(draw(FLAGS[flag]))
-    if draw(st.booleans()):
+    if command != "serve" and draw(st.booleans()):
         args.append(draw(SEED_FOLDERS))
     return args
 
@@ -131,7 +135,11 @@ def test_any_command_line_ends_in_a_message_and_a_documented_exit_code(args, con
         cwd = os.getcwd()
         os.chdir(root)
         try:
-            result = CliRunner().invoke(cli, args)
+            with socket.socket() as busy:
+                busy.bind(("127.0.0.1", 0))
+                busy.listen()
+                port = ["--port", str(busy.getsockname()[1])] if args[0] == "serve" else []
+                result = CliRunner().invoke(cli, args + port)
         finally:
             os.chdir(cwd)
         described = f"feedpub {args!r} with feedpub.toml {raw_config or config!r}\n{result.stderr}"

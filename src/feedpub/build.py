@@ -108,7 +108,7 @@ def build(
             feeds=len(plan.feeds),
             topics=plan.topics,
             errors=plan.catalog.errors,
-            warnings=plan.catalog.warnings + selection_warnings(config, plan.catalog),
+            warnings=plan.catalog.warnings + selection_warnings(config, plan.catalog.read, plan.catalog.listings),
             config_warnings=deployment_warnings(config),
             check=check,
         )

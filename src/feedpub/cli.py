@@ -306,7 +306,7 @@ def topics_command(quiet: bool, verbose: bool, config_file: Path | None, seeds: 
             if cache is not None:
                 cache.close()
     if not quiet:
-        for warning in selection_warnings(config, plan.catalog):
+        for warning in selection_warnings(config, plan.catalog.read, plan.catalog.listings):
             click.echo(str(warning), err=True)
         for message in deployment_warnings(config):
             click.echo(f"warning: {message}", err=True)
@@ -338,6 +338,8 @@ def check_command(format_: str, verbose: bool, config_file: Path | None, seeds: 
     with _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
         report = check_seeds(config, progress=_progress())
+    for warning in selection_warnings(config, report.read, ()):
+        click.echo(str(warning), err=True)
     click.echo(format_report(report, format_), nl=False)
     if report.errors:
         sys.exit(1)

@@ -7,15 +7,12 @@ published flag, quality threshold, topic selection.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from .config import Config
 from .errors import SeedWarning
-from .model import Article
+from .model import Article, Listing
 from .topics import topic_key
-
-if TYPE_CHECKING:
-    from .catalog import Catalog
 
 
 def is_published(article: Article) -> bool:
@@ -68,20 +65,22 @@ def apply_filters(articles: Iterable[Article], config: Config, counts: FilterCou
             yield article
 
 
-def selection_warnings(config: Config, catalog: Catalog) -> list[SeedWarning]:
+def selection_warnings(config: Config, read: int, listings: Iterable[Listing]) -> list[SeedWarning]:
     """What in the seed selection matches nothing, so the build probably empties
-    feeds by mistake: patterns that match no file, and topics given to
-    ``topics`` or ``exclude_topics`` that no seed has (published or not), with
-    a "did you mean" from the topics seeds do have."""
+    feeds by mistake: patterns that match no file (``read`` files were), and
+    topics given to ``topics`` or ``exclude_topics`` that none of the seeds'
+    ``listings`` has (published or not), with a "did you mean" from those
+    they do have."""
     where = str(config.seeds)
     warnings = []
-    if catalog.read == 0:
+    if read == 0:
         patterns = ", ".join(repr(pattern) for pattern in config.patterns)
-        warnings.append(SeedWarning(where, f"no file matches the patterns {patterns}: every feed is empty"))
+        message = f"no file matches the patterns {patterns}, so no seed is read (a build empties every feed)"
+        warnings.append(SeedWarning(where, message))
     if not (config.topics or config.exclude_topics):
         return warnings
     spellings: dict[str, str] = {}  # key -> its smallest spelling, for a stable suggestion
-    for listing in catalog.listings:
+    for listing in listings:
         for name in listing.topics:
             key = topic_key(name)
             if key not in spellings or name < spellings[key]:
