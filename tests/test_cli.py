@@ -446,3 +446,17 @@ def test_check_warns_too_when_the_patterns_match_no_file(project):
     assert result.exit_code == 0
     assert result.stderr == "seeds: warning: " + NO_FILE + "\n"
     assert result.stdout == "0 seeds checked: 0 errors, 0 warnings\n"
+
+
+def test_check_quiet_prints_errors_only_except_as_json(project):
+    write_seed(project / "seeds", "bad.txt", text="---\ntitle: x\nwebUrl: javascript:alert(1)\npublishedDateTime: 2024-01-01\n---\n")
+    write_seed(project / "seeds", "odd.txt", **article_fields(3, topics=["ai"], published="yes"))
+    full = run("check")
+    errors = [line for line in full.stdout.splitlines() if ": error: " in line]
+    assert errors and len(errors) < len(full.stdout.splitlines()) - 1  # there are warnings to drop
+    quiet = run("check", "-q")
+    assert (quiet.exit_code, quiet.stdout.splitlines(), quiet.stderr) == (1, errors, "")
+    github = run("check", "-q", "--format", "github").stdout.splitlines()
+    assert len(github) == len(errors) and all(line.startswith("::error ") for line in github)
+    assert run("check", "-q", "--format", "json").stdout == run("check", "--format", "json").stdout
+    assert run("check", "-q", "--pattern", "*.text").stderr == ""

@@ -59,11 +59,14 @@ FLAGS = {
     "--author": ODD_TEXT, "--timezone": ZONES, "--feed-format": st.sampled_from(["rss", "atom", "json", "xml"]),
     "--ttl": NUMBERS, "--hub": URLS, "--icon": URLS, "--logo": URLS, "-j": st.sampled_from(["0", "1", "2", "257"]),
     "--cache-dir": CACHE_FOLDERS, "--config": st.sampled_from(["feedpub.toml", "missing.toml", "pyproject.toml"]),
+    "--format": st.sampled_from(["text", "json", "github", "xml"]),
 }
 SWITCHES = ["--include-unpublished", "--archive", "--no-archive", "--index-page", "--no-index-page", "--cache",
             "--no-cache", "--strict", "--check", "-q", "-v"]
-COMMANDS = {"build": set(FLAGS) | set(SWITCHES), "topics": set(FLAGS) | set(SWITCHES) - {"--strict", "--check"},
-            "check": {"--pattern", "--timezone", "-j", "--cache-dir", "--config", "--cache", "--no-cache", "-v"},
+SETTINGS = set(FLAGS) - {"--format"}
+COMMANDS = {"build": SETTINGS | set(SWITCHES), "topics": SETTINGS | set(SWITCHES) - {"--strict", "--check"},
+            "check": {"--pattern", "--timezone", "-j", "--cache-dir", "--config", "--cache", "--no-cache", "-q", "-v",
+                      "--format"},
             # serve always gets a busy port last (see below), so that it ends instead of serving.
             "serve": {"--out", "--config", "-q", "-v"}}
 

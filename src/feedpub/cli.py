@@ -320,8 +320,10 @@ def topics_command(quiet: bool, verbose: bool, config_file: Path | None, seeds: 
 @config_options(*_READING_OPTIONS)
 @click.option("--format", "format_", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
               help="Output as text lines, one JSON document, or GitHub workflow annotations")
+@_quiet_option("Print errors only, without the count (text and github formats)")
 @_verbose_option("Show the traceback of an internal error")
-def check_command(format_: str, verbose: bool, config_file: Path | None, seeds: Path | None, **overrides: Any) -> None:
+def check_command(format_: str, quiet: bool, verbose: bool, config_file: Path | None, seeds: Path | None,
+                  **overrides: Any) -> None:
     """Validate every seed without writing feeds; exit 1 if any has an error.
 
     Prints each problem as `path:line: level: message`, including warnings a
@@ -333,14 +335,19 @@ def check_command(format_: str, verbose: bool, config_file: Path | None, seeds: 
         feedpub check
         feedpub check --format github   # annotations on a pull request
     """
-    from .checks import check_seeds, format_report
+    from .checks import CheckReport, check_seeds, format_report
 
     with _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
-        report = check_seeds(config, progress=_progress())
-    for warning in selection_warnings(config, report.read, ()):
-        click.echo(str(warning), err=True)
-    click.echo(format_report(report, format_), nl=False)
+        report = check_seeds(config, progress=_progress(quiet))
+    if quiet and format_ != "json":  # JSON is for programs: always complete
+        errors = CheckReport(report.read, [d for d in report.diagnostics if d.level == "error"])
+        lines = format_report(errors, format_).splitlines()[:-1]  # the last line is the count
+        click.echo("".join(f"{line}\n" for line in lines), nl=False)
+    else:
+        for warning in selection_warnings(config, report.read, ()):
+            click.echo(str(warning), err=True)
+        click.echo(format_report(report, format_), nl=False)
     if report.errors:
         sys.exit(1)
 
