@@ -14,6 +14,9 @@ WARNING = (
 )
 
 
+NO_FILE = "no file matches the patterns '*.text', so no seed is read (a build empties every feed)"
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A working directory with ./seeds holding two good seeds, one per topic."""
@@ -245,3 +248,215 @@ def _collector_on(_: int) -> bool:
     import gc
 
     return gc.isenabled()
+
+
+def test_quiet_builds_draw_no_progress_bar_on_a_terminal(project, monkeypatch):
+    import io
+
+    from feedpub import cli as cli_module
+
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli_module._progress(quiet=True) is None
+    assert cli_module._progress(quiet=False) is not None
+    monkeypatch.undo()
+    monkeypatch.chdir(project)
+    asked = []
+    real = cli_module._progress
+    monkeypatch.setattr(cli_module, "_progress", lambda *args, **kwargs: asked.append((args, kwargs)) or real())
+    for command in (["build", "-q"], ["topics", "-q"], ["build"], ["topics"]):
+        assert run(*command).exit_code == 0
+    assert [(args or (kwargs.get("quiet"),))[0] for args, kwargs in asked] == [True, True, False, False]
+
+
+def test_topics_takes_quiet_like_build_and_drops_the_warnings(project):
+    loud, quiet = run("topics"), run("topics", "-q")
+    assert (loud.exit_code, quiet.exit_code) == (0, 0)
+    assert loud.stderr == WARNING and quiet.stderr == ""
+    assert quiet.stdout == loud.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--title", "Bad\x01title"], "title holds the character U+0001 at position 4"),
+        (["--description", "a\ufffe"], "description holds the character U+FFFE"),
+        (["--author", "\x1b[31mred"], "author holds the character U+001B"),
+        (["--language", "en\x00"], "language holds the character U+0000"),
+        (["--language", "English"], "language must be a language tag"),
+        (["--timezone", "America"], "unknown timezone 'America'"),
+        (["--timezone", "../../../../etc/passwd"], "unknown timezone"),
+        (["--base-url", "https://ex.org/feeds/?a=1"], "has a query"),
+        (["--base-url", "https://ex.org/feeds/#a"], "has a fragment"),
+        (["--base-url", "https://ex.org/my feeds/"], "holds a space"),
+        (["--site-url", "ftp://ex.org/"], "is not an absolute http(s) URL"),
+        (["--hub", "https://hub.example/ x"], "holds a space"),
+        (["-j", "99999999999999999999"], "jobs must be 0 (one per core) to 256"),
+        (["--pattern", "**/*.txt"], "patterns match file names"),
+    ],
+)
+def test_bad_settings_exit_2_before_anything_is_written(project, args, message):
+    result = run("build", *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert not (project / "feeds").exists()
+
+
+def test_an_unexpected_exception_is_one_line_asking_for_a_report_and_exit_3(project, monkeypatch):
+    from feedpub import __version__
+    from feedpub import cli as cli_module
+
+    def broken(*args, **kwargs):
+        raise ValueError("boom\nsecond line")
+
+    monkeypatch.setattr(cli_module, "build", broken)
+    result = run("build")
+    assert result.exit_code == cli_module.EXIT_BUG == 3
+    assert result.stderr == (f"Error: internal error: ValueError: boom. This is a bug in feedpub {__version__}; "
+                             "please report this (run again with -v for the traceback)\n")
+    verbose = run("build", "-v")
+    assert verbose.exit_code == 3
+    assert verbose.stderr.startswith("Traceback (most recent call last):\n")
+    assert 'raise ValueError("boom' in verbose.stderr
+    assert verbose.stderr.endswith(f"please report this\n")
+
+
+def test_an_os_error_outside_the_library_is_a_message_and_exit_1(project, monkeypatch):
+    from feedpub import cli as cli_module
+
+    def broken(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "feeds/all.rss.xml")
+
+    monkeypatch.setattr(cli_module, "build", broken)
+    result = run("build")
+    assert (result.exit_code, result.stderr) == (1, "Error: feeds/all.rss.xml: Permission denied\n")
+
+
+def test_a_topic_or_pattern_that_matches_nothing_is_a_warning_with_a_suggestion(project):
+    prefix = "seeds: warning: "
+    for _ in range(2):  # the second build replays the first from the cache, warnings included
+        result = run("build", "--topic", "A.I", "--exclude-topic", "Robotcs", "--exclude-topic", "Zebra")
+        assert result.exit_code == 0
+        assert [line for line in result.stderr.splitlines() if line.startswith(prefix)] == [
+            prefix + "no seed has the topic 'A.I' given to --topic (did you mean 'AI'?)",
+            prefix + "no seed has the topic 'Robotcs' given to --exclude-topic (did you mean 'Robotics'?)",
+            prefix + "no seed has the topic 'Zebra' given to --exclude-topic",
+        ]
+    assert run("build", "--topic", " ai ", "--exclude-topic", "ROBOTICS").stderr == WARNING  # keys, not spellings
+    result = run("build", "--pattern", "*.text", "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+    result = run("build", "--pattern", "*.text")
+    assert result.stderr.splitlines()[0] == prefix + NO_FILE
+    topics = run("topics", "--topic", "Robotic")
+    assert topics.stderr.splitlines()[0] == prefix + "no seed has the topic 'Robotic' given to --topic " \
+                                                     "(did you mean 'Robotics'?)"
+
+
+def test_index_page_says_the_language_of_the_feeds(project):
+    from lxml import html as lxml_html
+
+    assert run("build", "--language", "de-CH", "-q").exit_code == 0
+    page = lxml_html.parse(str(project / "feeds" / "index.html")).getroot()
+    assert page.get("lang") == "de-CH"
+    feed = json.loads((project / "feeds" / "all.json").read_text(encoding="utf-8"))
+    assert feed["language"] == page.get("lang")
+
+
+def test_opml_passes_the_w3c_validators_outline_rules(project):
+    """The rules of the W3C Feed Validation Service (rubys/feedvalidator,
+    src/feedvalidator/opml.py): an outline with more than one attribute,
+    one of them a feed attribute, needs a type (MissingOutlineType); an
+    rss outline needs xmlUrl and title; every outline needs text."""
+    from lxml import etree
+
+    assert run("build", "-q").exit_code == 0
+    root = etree.parse(str(project / "feeds" / "feeds.opml")).getroot()
+    outlines = root.findall(".//outline")
+    feed_attributes = {"description", "htmlUrl", "language", "title", "version", "xmlUrl"}
+    for outline in outlines:
+        attributes = set(outline.attrib)
+        assert "text" in attributes
+        if "type" not in attributes:
+            assert len(attributes) == 1 or not attributes & feed_attributes, etree.tostring(outline)
+        else:
+            assert outline.get("type") == "rss" and {"xmlUrl", "title"} <= attributes
+    [folder] = [outline for outline in outlines if len(outline)]
+    assert folder.get("text") == "Topics" and [o.get("title") for o in folder] == ["feedpub: AI"]
+
+
+def test_a_raw_control_character_is_reported_on_its_line_in_one_line(project):
+    write_seed(project / "seeds", "c.txt", text="---\ntitle: x\nexcerpt: a\x01b\nwebUrl: https://x.example/\n---\n")
+    expected = "seeds/c.txt:3: invalid YAML in front matter: unacceptable character U+0001 " \
+               "(control characters are not allowed)"
+    assert run("build", "-q", "--no-cache").stderr == expected + "\n"
+    assert run("check").stdout.splitlines()[0] == expected.replace(": invalid", ": error: invalid", 1)
+
+
+def test_workers_that_cannot_start_leave_the_work_to_one_process(project, monkeypatch):
+    import multiprocessing
+    import multiprocessing.context
+
+    from feedpub import catalog
+
+    started = []
+    real_start = multiprocessing.context.ForkProcess.start
+
+    def start(process):
+        if started:  # the first worker starts, the second cannot
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        started.append(process)
+        real_start(process)
+
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", start)
+    monkeypatch.setattr(catalog, "PARALLEL_MIN_SEEDS", 1)
+    result = run("build", "-j", "3", "--no-cache")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == ("warning: cannot start 3 worker processes "
+                                             "(Resource temporarily unavailable); working in one process")
+    assert "1 published" in result.stdout and "1 unpublished" in result.stdout
+    assert started and not any(process.is_alive() for process in started)
+    assert run("build", "-j", "3", "--no-cache", "-q").stderr == ""
+
+
+@pytest.mark.parametrize("args", [["--out", "a\x00b"], ["--cache-dir", "a\x00b"], ["--config", "a\x00b"], ["a\x00b"]])
+def test_a_nul_in_a_path_flag_is_a_usage_error(project, args):
+    result = CliRunner().invoke(cli, ["build", *args])
+    assert result.exit_code == 2 and "holds a NUL character, which no path can hold" in result.stderr
+
+
+def test_a_worker_process_that_dies_is_a_message_and_exit_1(project, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from feedpub import cli as cli_module
+
+    def broken(*args, **kwargs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(cli_module, "build", broken)
+    result = run("build")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: a worker process died (killed, or out of memory?) and the build stopped; "
+                             "run it again, with fewer --jobs if this recurs\n")
+
+
+def test_check_warns_too_when_the_patterns_match_no_file(project):
+    result = run("check", "--pattern", "*.text")
+    assert result.exit_code == 0
+    assert result.stderr == "seeds: warning: " + NO_FILE + "\n"
+    assert result.stdout == "0 seeds checked: 0 errors, 0 warnings\n"
+
+
+def test_check_quiet_prints_errors_only_except_as_json(project):
+    write_seed(project / "seeds", "bad.txt", text="---\ntitle: x\nwebUrl: javascript:alert(1)\npublishedDateTime: 2024-01-01\n---\n")
+    write_seed(project / "seeds", "odd.txt", **article_fields(3, topics=["ai"], published="yes"))
+    full = run("check")
+    errors = [line for line in full.stdout.splitlines() if ": error: " in line]
+    assert errors and len(errors) < len(full.stdout.splitlines()) - 1  # there are warnings to drop
+    quiet = run("check", "-q")
+    assert (quiet.exit_code, quiet.stdout.splitlines(), quiet.stderr) == (1, errors, "")
+    github = run("check", "-q", "--format", "github").stdout.splitlines()
+    assert len(github) == len(errors) and all(line.startswith("::error ") for line in github)
+    assert run("check", "-q", "--format", "json").stdout == run("check", "--format", "json").stdout
+    assert run("check", "-q", "--pattern", "*.text").stderr == ""

@@ -49,7 +49,29 @@ def test_pyproject_tool_table_is_used_only_when_present(tmp_path):
         ("limit = -1\n", "limit must be 0 (no limit) or more"),
         ("min_quality = 101\n", "min_quality must be between 0 and 100"),
         ('timezone = "Mars/Olympus"\n', "unknown timezone 'Mars/Olympus'"),
-        ('base_url = "feeds/"\n', "base_url must be an absolute http(s) URL"),
+        ('base_url = "feeds/"\n', "base_url 'feeds/' is not an absolute http(s) URL"),
+        ('title = "a\\u0001b"\n', "title holds the character U+0001 at position 2: feeds cannot hold it; remove it"),
+        ('title = "a\\uFFFE"\n', "title holds the character U+FFFE at position 2"),
+        ('author = "line\\none"\n', "author holds the character U+000A at position 5: a one-line setting"),
+        ('description = "\\u001b[31m"\n', "description holds the character U+001B at position 1"),
+        ('language = "en\\u0000"\n', "language holds the character U+0000"),
+        ('language = "english language"\n', "language must be a language tag such as 'en'"),
+        ('language = ""\n', "language must be a language tag"),
+        ('timezone = "America"\n', "unknown timezone 'America'"),  # a folder of zones
+        ('timezone = "../../etc/passwd"\n', "unknown timezone '../../etc/passwd'"),
+        ('base_url = "https://ex.org/feeds/?a=1"\n', "base_url 'https://ex.org/feeds/?a=1' has a query (?...)"),
+        ('base_url = "https://ex.org/feeds?"\n', "has a query"),
+        ('base_url = "https://ex.org/feeds/#top"\n', "has a fragment (#...)"),
+        ('base_url = "https://ex.org/my feeds/"\n', "holds a space or a control character"),
+        ('site_url = "https://ex.org/a\\tb"\n', "site_url 'https://ex.org/a\\tb' holds a space"),
+        ('hub = "https://[::1/"\n', "hub 'https://[::1/' cannot be parsed as a URL"),
+        ('icon = "https://ex.org:99999/i.png"\n', "cannot be parsed as a URL"),
+        ('logo = "//ex.org/logo.png"\n', "logo '//ex.org/logo.png' is not an absolute http(s) URL"),
+        ("jobs = 99999999999999999999\n", "jobs must be 0 (one per core) to 256"),
+        ("jobs = 257\n", "jobs must be 0 (one per core) to 256, not 257"),
+        ('patterns = ["**/*.txt"]\n', "pattern '**/*.txt' has a '/': patterns match file names"),
+        ('patterns = [""]\n', "patterns must be file name patterns such as '*.txt', not ''"),
+        ('out = "a\\u0000b"\n', "out must be a path without NUL characters"),
         ('title = " "\n', "title must not be empty"),
         ("limit = [\n", "invalid TOML"),
     ],
@@ -59,6 +81,64 @@ def test_bad_settings_are_errors_that_name_the_key(tmp_path, text, message):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{path}")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("title", "T\x00"), ("description", "\ud800"), ("author", "\x85"), ("language", "de\x7f"),
+     ("timezone", "Europe"), ("timezone", "UTC\x00"), ("base_url", "https://ex.org/?q"), ("jobs", 10**20)],
+)
+def test_bad_flags_are_config_errors_too(key, value):
+    with pytest.raises(ConfigError, match=key if key != "timezone" else "unknown timezone"):
+        apply_overrides(DEFAULT_CONFIG, **{key: value})
+
+
+def test_good_settings_pass_untouched():
+    config = apply_overrides(
+        DEFAULT_CONFIG, title="Caf\u00e9 \U0001f525 news", description="Two\nlines\tand a tab", language="zh-Hant-TW",
+        site_url="https://ex.org/?lang=de#top", icon="https://ex.org/i.png?v=2", timezone="America/New_York",
+        jobs=256, patterns=("*.txt", "[0-9]*.md"),
+    )
+    assert (config.title, config.language, config.site_url) == ("Caf\u00e9 \U0001f525 news", "zh-Hant-TW",
+                                                                 "https://ex.org/?lang=de#top")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("limit = 3\n".encode("utf-16"), "the file is UTF-16; TOML files must be UTF-8"),
+        (b"title = 'caf\xe9'\n", ":1: not valid UTF-8 (byte offset 12); save it as UTF-8"),
+    ],
+)
+def test_a_config_file_that_is_not_utf8_is_named(tmp_path, raw, message):
+    path = tmp_path / "feedpub.toml"
+    path.write_bytes(raw)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}") and message in str(caught.value)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "feedpub.toml"
+    path.write_bytes("\ufefflimit = 3\n".encode("utf-8"))
+    assert load_config(path).limit == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[tool]\nfeedpub = "x"\n', "tool.feedpub must be a table ([tool.feedpub]), not a string"),
+        ("tool = 3\n", "'tool' must be a table ([tool]), not an integer"),
+        ('tool = "feedpub"\n', "'tool' must be a table ([tool]), not a string"),
+    ],
+)
+def test_a_pyproject_whose_tool_feedpub_is_not_a_table_is_named(tmp_path, text, message):
+    path = write(tmp_path / "pyproject.toml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(cwd=tmp_path)
+    assert str(caught.value) == f"{path}: {message}"
 
 
 def test_flags_win_over_the_file_and_unset_flags_do_not(tmp_path):

@@ -218,7 +218,7 @@ def test_opml_subscribes_to_every_feed_once(site):
         assert outline.get("type") == "rss" and outline.get("htmlUrl") == "https://example.org/"
         assert outline.get("text") == outline.get("title")
         parse_feed(site / outline.get("xmlUrl").removeprefix(BASE))
-    assert [o.get("title") for o in root.find("body").findall("outline")] == ["feedpub", "Topics"]
+    assert [o.get("text") for o in root.find("body").findall("outline")] == ["feedpub", "Topics"]  # a folder has only text
 
 
 def test_feed_formats_can_be_switched(tmp_path):

@@ -80,6 +80,42 @@ def test_serve_sends_feed_media_types_and_validators(site, monkeypatch):
         assert get(base + "../../etc/passwd")[0] == 404
 
 
+def test_serve_compares_if_none_match_weakly_as_rfc_9110_says(site, monkeypatch):
+    monkeypatch.setenv("FEEDPUB_SERVE_QUIET", "1")
+    with serving(site) as base:
+        etag = get(base + "all.rss.xml")[1]["ETag"]
+        for header in (f"W/{etag}", f'"other", W/{etag}', f'W/"other",{etag}', "*", f' {etag} '):
+            assert get(base + "all.rss.xml", **{"If-None-Match": header})[0] == 304, header
+        for header in ('W/"other"', '"other", W/"more"', etag[:-2] + '"', "W/"):
+            assert get(base + "all.rss.xml", **{"If-None-Match": header})[0] == 200, header
+
+
+@pytest.mark.parametrize("name", ["x" * 256, "a/" + "y" * 300 + ".xml", "%00.xml", "all.rss.xml%00"])
+def test_serve_answers_404_to_names_the_file_system_refuses(site, monkeypatch, capfd, name):
+    monkeypatch.setenv("FEEDPUB_SERVE_QUIET", "1")
+    with serving(site) as base:
+        assert get(base + name)[0] == 404
+        assert get(base + "all.rss.xml")[0] == 200  # and goes on serving
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_serve_on_a_busy_port_names_the_port_and_exits_1(site):
+    import socket
+
+    from click.testing import CliRunner
+
+    from feedpub.cli import cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--out", str(site), "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: cannot listen on 127.0.0.1:{port}: Address already in use; "
+                             "choose another --port (0 picks a free one)\n")
+
+
 def test_serve_command_refuses_a_missing_folder(tmp_path, monkeypatch):
     from click.testing import CliRunner
 

@@ -20,7 +20,7 @@ from .cache import Cache, safely
 from .catalog import Progress, scan_seed_files
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning
-from .filters import FilterCounts
+from .filters import FilterCounts, selection_warnings
 from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
 from .writers import MANIFEST_NAME, OutputFolder, refuse_non_folder, render_manifest
@@ -106,7 +106,7 @@ def build(
             feeds=len(plan.feeds),
             topics=plan.topics,
             errors=plan.catalog.errors,
-            warnings=plan.catalog.warnings,
+            warnings=plan.catalog.warnings + selection_warnings(config, plan.catalog.read, plan.catalog.listings),
             config_warnings=deployment_warnings(config),
             check=check,
         )

@@ -1,14 +1,17 @@
 """The command line: parse flags, call the library, print, choose the exit code.
 
 Exit codes: 0 success; 1 problems found (--strict with seed errors, --check
-with stale feeds, a failed write); 2 usage or configuration error.
+with stale feeds, a failed write); 2 usage or configuration error; 3 a bug in
+feedpub (an unexpected exception), reported in one line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -19,7 +22,8 @@ from .build import BuildReport, build, open_cache
 from .plan import plan_build
 from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
-from .errors import ConfigError, FeedpubError, OutputError
+from .errors import ConfigError, FeedpubError, FeedpubWarning, OutputError
+from .filters import selection_warnings
 from .writers import MANIFEST_NAME, refuse_non_folder
 
 # The forms `feedpub check --format` takes (feedpub.checks.FORMATS; kept here
@@ -29,6 +33,15 @@ CHECK_FORMATS = ("text", "json", "github")
 PROGRESS_MIN_SEEDS = 2000
 
 
+# Exit code of an unexpected exception: a bug, told apart from problems found (1)
+# and usage errors (2).
+EXIT_BUG = 3
+# Where a command's -v and -q flags are kept for the error boundary and the
+# warning display (ctx.meta is shared by a command's context and its parent's).
+_VERBOSE = "feedpub.verbose"
+_QUIET = "feedpub.quiet"
+
+
 class _ExitError(click.ClickException):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
@@ -36,16 +49,83 @@ class _ExitError(click.ClickException):
 
 
 @contextlib.contextmanager
-def _handle_errors() -> Iterator[None]:
-    """Turn library exceptions into click errors with our exit codes, in one place."""
+def _handle_errors(ctx: click.Context) -> Iterator[None]:
+    """The one error boundary: turn every exception into a message and an exit
+    code (README, "Exit codes"). Library errors map to 1 or 2; an exception
+    nobody expected is a bug: one line asking for a report, and the
+    traceback only with -v."""
     try:
         yield
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
     except (ConfigError, OutputError) as error:
         raise _ExitError(str(error), 2) from None
     except FeedpubError as error:
         raise _ExitError(str(error), 1) from None
     except OSError as error:
-        raise _ExitError(f"{error.filename or 'output'}: {error.strerror}", 1) from None
+        if error.errno == errno.EPIPE:
+            raise  # stdout closed (`feedpub topics | head`): click ends quietly
+        raise _ExitError(f"{error.filename or 'output'}: {error.strerror or error}", 1) from None
+    except MemoryError:
+        raise _ExitError("out of memory: try fewer --jobs, or a smaller --limit", 1) from None
+    except Exception as error:  # noqa: BLE001 - the boundary of last resort
+        if _is_broken_pool(error):
+            raise _ExitError(
+                "a worker process died (killed, or out of memory?) and the build stopped; "
+                "run it again, with fewer --jobs if this recurs", 1
+            ) from None
+        if ctx.meta.get(_VERBOSE):
+            import traceback  # only for a bug
+
+            click.echo("".join(traceback.format_exception(error)), err=True, nl=False)
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        raise _ExitError(
+            f"internal error: {type(error).__name__}: {first_line}. This is a bug in feedpub {__version__}; "
+            f"please report this{'' if ctx.meta.get(_VERBOSE) else ' (run again with -v for the traceback)'}",
+            EXIT_BUG,
+        ) from None
+
+
+def _is_broken_pool(error: Exception) -> bool:
+    # Looked up, not imported: only a build that started workers has loaded it.
+    futures = sys.modules.get("concurrent.futures")
+    return futures is not None and isinstance(error, futures.BrokenExecutor)
+
+
+class _Group(click.Group):
+    """The command group: every command runs inside the error boundary, and
+    the library's FeedpubWarnings (e.g. worker processes that could not
+    start) are shown as `warning: ...` lines on stderr, unless -q."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if not issubclass(category, FeedpubWarning):
+                shown(message, category, *args, **kwargs)
+            elif not ctx.meta.get(_QUIET):
+                click.echo(f"warning: {message}", err=True)
+
+        with warnings.catch_warnings():  # restores showwarning and the filters afterwards
+            shown = warnings.showwarning
+            warnings.showwarning = show
+            warnings.simplefilter("always", FeedpubWarning)
+            with _handle_errors(ctx):
+                return super().invoke(ctx)
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        ctx.meta[key] = value
+        return value
+
+    return callback
+
+
+def _quiet_option(help_text: str = "Print errors only") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("-q", "--quiet", is_flag=True, help=help_text, callback=_remember(_QUIET))
+
+
+def _verbose_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("-v", "--verbose", is_flag=True, help=help_text, callback=_remember(_VERBOSE))
 
 
 @contextlib.contextmanager
@@ -65,12 +145,22 @@ def _batch_work() -> Iterator[None]:
             gc.enable()
 
 
+class _PathType(click.Path):
+    """click.Path, but a NUL character is a usage error: click's own check
+    calls os.stat, which raises ValueError for it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if "\0" in str(value):
+            self.fail(f"{value!r} holds a NUL character, which no path can hold", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 # Every setting as a flag; each overrides its config key.
 _OPTIONS = {
-    "seeds": click.argument("seeds", required=False, type=click.Path(file_okay=False, path_type=Path)),
-    "config_file": click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+    "seeds": click.argument("seeds", required=False, type=_PathType(file_okay=False, path_type=Path)),
+    "config_file": click.option("--config", "config_file", type=_PathType(dir_okay=False, path_type=Path),
                                 help="Read settings from this file instead of ./feedpub.toml"),
-    "out": click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+    "out": click.option("--out", type=_PathType(file_okay=False, path_type=Path),
                         help="Write feeds into this folder  [default: feeds]"),
     "patterns": click.option("--pattern", "patterns", multiple=True, metavar="GLOB",
                              help="Seed file name pattern; repeat for several  [default: *.txt, *.md]"),
@@ -107,7 +197,7 @@ _OPTIONS = {
                          help="Processes that parse seeds, 0 for one per core  [default: 0]"),
     "cache": click.option("--cache/--no-cache", default=None,
                           help="Reuse what earlier builds learned about unchanged seeds  [default: on]"),
-    "cache_dir": click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+    "cache_dir": click.option("--cache-dir", type=_PathType(file_okay=False, path_type=Path),
                               help="Folder of the build cache  [default: .feedpub-cache]"),
 }
 # What reading seeds depends on, and how they are read; `check` takes only these.
@@ -133,8 +223,9 @@ def _resolve_config(config_file: Path | None, seeds: Path | None, **overrides: A
     return apply_overrides(config, seeds=seeds, **overrides)
 
 
-def _progress() -> Callable[[int, int], None] | None:
-    if not sys.stderr.isatty():
+def _progress(quiet: bool = False) -> Callable[[int, int], None] | None:
+    """A progress bar for reading seeds: on a terminal, unless -q."""
+    if quiet or not sys.stderr.isatty():
         return None
     bar: Any = None
 
@@ -152,7 +243,7 @@ def _progress() -> Callable[[int, int], None] | None:
     return update
 
 
-@click.group()
+@click.group(cls=_Group)
 @click.version_option(__version__, prog_name="feedpub")
 def cli() -> None:
     """Publish a folder of front-matter articles as RSS 2.0 and Atom 1.0 feeds."""
@@ -162,8 +253,8 @@ def cli() -> None:
 @config_options()
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any seed has an error")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the feeds that would change")
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only")
-@click.option("-v", "--verbose", is_flag=True, help="Also list every file written or removed")
+@_quiet_option()
+@_verbose_option("Also list every file written or removed; the traceback of an internal error")
 def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_file: Path | None,
                   seeds: Path | None, **overrides: Any) -> None:
     """Build the overall and per-topic feeds from SEEDS (default: ./seeds).
@@ -173,9 +264,9 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_
         feedpub build seeds --out feeds --base-url https://example.org/feeds/
         feedpub build --check        # in CI: fail when feeds/ is stale
     """
-    with _handle_errors(), _batch_work():
+    with _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
-        report = build(config, check=check, strict=strict, progress=_progress())
+        report = build(config, check=check, strict=strict, progress=_progress(quiet))
     _print_problems(report, quiet)
     out = config.out
     if verbose or check:
@@ -196,23 +287,29 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_
 
 @cli.command("topics")
 @config_options()
-def topics_command(config_file: Path | None, seeds: Path | None, **overrides: Any) -> None:
+@_quiet_option("Print no warnings")
+@_verbose_option("Show the traceback of an internal error")
+def topics_command(quiet: bool, verbose: bool, config_file: Path | None, seeds: Path | None,
+                   **overrides: Any) -> None:
     """List each topic that gets feeds: article count, slug, display name, feed paths.
 
     \b
     Example:
         feedpub topics --include-unpublished
     """
-    with _handle_errors(), _batch_work():
+    with _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
         cache = open_cache(config)
         try:
-            plan = plan_build(config, _progress(), cache, config.processes)
+            plan = plan_build(config, _progress(quiet), cache, config.processes)
         finally:
             if cache is not None:
                 cache.close()
-    for warning in deployment_warnings(config):
-        click.echo(f"warning: {warning}", err=True)
+    if not quiet:
+        for warning in selection_warnings(config, plan.catalog.read, plan.catalog.listings):
+            click.echo(str(warning), err=True)
+        for message in deployment_warnings(config):
+            click.echo(f"warning: {message}", err=True)
     click.echo(f"{'articles':>8}  {'slug':<30}  topic  (feeds)")
     for topic in plan.topics:
         paths = ", ".join(str(config.out / path) for path in plan.topic_paths(topic))
@@ -223,7 +320,10 @@ def topics_command(config_file: Path | None, seeds: Path | None, **overrides: An
 @config_options(*_READING_OPTIONS)
 @click.option("--format", "format_", type=click.Choice(CHECK_FORMATS), default="text", show_default=True,
               help="Output as text lines, one JSON document, or GitHub workflow annotations")
-def check_command(format_: str, config_file: Path | None, seeds: Path | None, **overrides: Any) -> None:
+@_quiet_option("Print errors only, without the count (text and github formats)")
+@_verbose_option("Show the traceback of an internal error")
+def check_command(format_: str, quiet: bool, verbose: bool, config_file: Path | None, seeds: Path | None,
+                  **overrides: Any) -> None:
     """Validate every seed without writing feeds; exit 1 if any has an error.
 
     Prints each problem as `path:line: level: message`, including warnings a
@@ -235,24 +335,33 @@ def check_command(format_: str, config_file: Path | None, seeds: Path | None, **
         feedpub check
         feedpub check --format github   # annotations on a pull request
     """
-    from .checks import check_seeds, format_report
+    from .checks import CheckReport, check_seeds, format_report
 
-    with _handle_errors(), _batch_work():
+    with _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
-        report = check_seeds(config, progress=_progress())
-    click.echo(format_report(report, format_), nl=False)
+        report = check_seeds(config, progress=_progress(quiet))
+    if quiet and format_ != "json":  # JSON is for programs: always complete
+        errors = CheckReport(report.read, [d for d in report.diagnostics if d.level == "error"])
+        lines = format_report(errors, format_).splitlines()[:-1]  # the last line is the count
+        click.echo("".join(f"{line}\n" for line in lines), nl=False)
+    else:
+        for warning in selection_warnings(config, report.read, ()):
+            click.echo(str(warning), err=True)
+        click.echo(format_report(report, format_), nl=False)
     if report.errors:
         sys.exit(1)
 
 
 @cli.command("serve")
-@click.option("--out", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+@click.option("--out", type=_PathType(file_okay=False, exists=True, path_type=Path), default=None,
               help="Folder to serve  [default: the configured output folder]")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "config_file", type=_PathType(dir_okay=False, path_type=Path),
               help="Read settings from this file instead of ./feedpub.toml")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 to listen on")
-def serve_command(out: Path | None, config_file: Path | None, port: int) -> None:
+@_quiet_option("Log no requests")
+@_verbose_option("Show the traceback of an internal error")
+def serve_command(out: Path | None, config_file: Path | None, port: int, quiet: bool, verbose: bool) -> None:
     """Serve the output folder on localhost to preview feeds in a real reader.
 
     Feeds get their media types (application/rss+xml, application/atom+xml,
@@ -264,12 +373,17 @@ def serve_command(out: Path | None, config_file: Path | None, port: int) -> None
     """
     from .serve import make_server
 
-    with _handle_errors():
-        folder = out or load_config(config_file).out
-        refuse_non_folder(folder)
-        if not folder.is_dir():
-            raise ConfigError(f"nothing to serve: {folder} does not exist; run 'feedpub build' first")
-        server = make_server(folder, port)
+    folder = out or load_config(config_file).out
+    refuse_non_folder(folder)
+    if not folder.is_dir():
+        raise ConfigError(f"nothing to serve: {folder} does not exist; run 'feedpub build' first")
+    try:
+        server = make_server(folder, port, quiet=quiet)
+    except OSError as error:
+        raise _ExitError(
+            f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}; "
+            "choose another --port (0 picks a free one)", 1
+        ) from None
     host, bound = server.server_address[:2]
     click.echo(f"Serving {folder} at http://{host}:{bound}/ (Ctrl-C to stop)", err=True)
     try:

@@ -9,6 +9,7 @@ against the working directory.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -23,6 +24,18 @@ CONFIG_FILE = "feedpub.toml"
 PYPROJECT_FILE = "pyproject.toml"
 # Where feeds are served when nobody said: `feedpub serve` style local preview.
 FALLBACK_BASE_URL = "http://localhost:8000/"
+# More worker processes than this is a typo, not a machine: each one is a fork
+# of the build, and a huge number fails deep in multiprocessing (OverflowError).
+MAX_JOBS = 256
+# A language tag as RFC 5646 (BCP 47) spells it, loosely: an ISO 639 code of 2
+# or 3 letters (the 4-8 letter primary subtags the RFC reserves are unused), or
+# x/i for private use and grandfathered tags, then subtags of 1-8 letters or
+# digits, e.g. "en", "de-CH", "zh-Hant-TW", "x-klingon". Not "English".
+_LANGUAGE_TAG = re.compile(r"(?:[A-Za-z]{2,3}|[xXiI])(?:-[A-Za-z0-9]{1,8})*")
+# Characters XML 1.0 cannot hold (section 2.2), plus the C1 controls and DEL:
+# feeds made of any of these are refused by lxml or by readers.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAK = re.compile("[\t\n\r]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +145,7 @@ def find_config_file(folder: Path) -> Path | None:
     if candidate.is_file():
         return candidate
     pyproject = folder / PYPROJECT_FILE
-    if pyproject.is_file() and "feedpub" in _read_toml(pyproject).get("tool", {}):
+    if pyproject.is_file() and _feedpub_table(pyproject, _read_toml(pyproject)) is not None:
         return pyproject
     return None
 
@@ -153,11 +166,14 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
         raise ConfigError(f"config file not found: {path}")
     data = _read_toml(path)
     if path.name == PYPROJECT_FILE:
-        data = data.get("tool", {}).get("feedpub", {})
+        data = _feedpub_table(path, data) or {}
     values = _from_mapping(data, str(path))
     for key in _PATH_KEYS:
         values[key] = path.parent / values.get(key, getattr(DEFAULT_CONFIG, key))
-    return validate(replace(DEFAULT_CONFIG, **values))
+    try:
+        return validate(replace(DEFAULT_CONFIG, **values))
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
 
 
 def apply_overrides(config: Config, **overrides: Any) -> Config:
@@ -185,8 +201,8 @@ def validate(config: Config) -> Config:
         raise ConfigError("title must not be empty: feeds require one")
     if not config.description.strip():
         raise ConfigError("description must not be empty: RSS requires one")
-    if config.jobs < 0:
-        raise ConfigError(f"jobs must be 0 (one per core) or more, not {config.jobs}")
+    if not 0 <= config.jobs <= MAX_JOBS:
+        raise ConfigError(f"jobs must be 0 (one per core) to {MAX_JOBS}, not {config.jobs}")
     if config.ttl < 0:
         raise ConfigError(f"ttl must be 0 (none) or a number of minutes, not {config.ttl}")
     unknown = [fmt for fmt in config.formats if fmt not in FEED_FORMATS]
@@ -197,25 +213,97 @@ def validate(config: Config) -> Config:
         )
     if config.archive and not config.limit:
         raise ConfigError("archive needs a limit above 0: it is the number of items per archive page")
-    if not config.patterns:
-        raise ConfigError("patterns must name at least one file pattern, e.g. '*.txt'")
-    try:
-        ZoneInfo(config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown timezone {config.timezone!r}: use an IANA name such as 'UTC' or 'Europe/Berlin'"
-        ) from None
-    urls = {}
-    for key in ("base_url", "site_url", "hub", "icon", "logo"):
-        value = getattr(config, key).strip()
-        if value:
-            parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ConfigError(f"{key} must be an absolute http(s) URL, not {value!r}")
-            if key == "base_url" and not value.endswith("/"):
-                value += "/"  # feed paths are joined onto it
-        urls[key] = value
+    _check_patterns(config.patterns)
+    _check_text(config)
+    _check_timezone(config.timezone)
+    for key in _PATH_KEYS:
+        if "\0" in str(getattr(config, key)):
+            raise ConfigError(f"{key} must be a path without NUL characters, not {str(getattr(config, key))!r}")
+    urls = {key: _check_url(key, getattr(config, key)) for key in _URL_KEYS}
     return replace(config, **urls)
+
+
+# The settings that end up as text in the feeds, and whether a line break is fine in them.
+_TEXT_KEYS = {"title": False, "description": True, "author": False, "language": False}
+# URL settings, and what each may not carry beyond "absolute http(s), no spaces".
+_URL_KEYS = {
+    # Feed paths are appended to base_url: a query or fragment would end up in
+    # the middle of every feed URL (https://x.org/f/?a=1/all.atom.xml).
+    "base_url": ("query", "fragment"),
+    "site_url": (),
+    "hub": ("fragment",),
+    "icon": ("fragment",),
+    "logo": ("fragment",),
+}
+
+
+def _check_text(config: Config) -> None:
+    """Text settings must be characters a feed can hold; language a language tag."""
+    for key, multiline in _TEXT_KEYS.items():
+        value = getattr(config, key)
+        bad = _NOT_TEXT.search(value) or (None if multiline else _LINE_BREAK.search(value))
+        if bad:
+            code = ord(bad.group())
+            why = "a one-line setting cannot hold it" if bad.re is _LINE_BREAK else "feeds cannot hold it"
+            hint = " (is it UTF-8?)" if 0xD800 <= code <= 0xDFFF else ""  # undecodable bytes of argv
+            raise ConfigError(f"{key} holds the character U+{code:04X}{hint} at position {bad.start() + 1}: "
+                              f"{why}; remove it")
+    if not _LANGUAGE_TAG.fullmatch(config.language):
+        raise ConfigError(
+            f"language must be a language tag such as 'en', 'de-CH' or 'pt-BR' (RFC 5646), not {config.language!r}"
+        )
+
+
+def _check_patterns(patterns: tuple[str, ...]) -> None:
+    if not patterns:
+        raise ConfigError("patterns must name at least one file pattern, e.g. '*.txt'")
+    for pattern in patterns:
+        if not pattern or "\0" in pattern:
+            raise ConfigError(f"patterns must be file name patterns such as '*.txt', not {pattern!r}")
+        if "/" in pattern or os.sep in pattern:
+            # fnmatch against a name with a '/' in the pattern never matches:
+            # the build would read nothing and empty every feed.
+            raise ConfigError(
+                f"pattern {pattern!r} has a '/': patterns match file names, and every subfolder "
+                f"of the seeds folder is searched, so use e.g. {'*' + pattern.rpartition('/')[2].lstrip('*')!r}"
+            )
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: "America" is a folder of zones, and zoneinfo tries to read it as one.
+        raise ConfigError(
+            f"unknown timezone {name!r}: use an IANA name such as 'UTC' or 'Europe/Berlin'"
+        ) from None
+
+
+def _check_url(key: str, value: str) -> str:
+    """The URL setting ``key`` tidied (stripped; base_url ending in '/'), or ConfigError."""
+    value = value.strip()
+    if not value:
+        return value
+    problem = ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        parts, problem = None, "cannot be parsed as a URL"
+    if parts is not None:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "is not an absolute http(s) URL"
+        elif re.search(r"\s", value) or _NOT_TEXT.search(value):
+            problem = "holds a space or a control character (write a space as %20)"
+        elif "query" in _URL_KEYS[key] and "?" in value:
+            problem = "has a query (?...), but feed paths are appended to it"
+        elif "fragment" in _URL_KEYS[key] and "#" in value:
+            problem = "has a fragment (#...), which this URL cannot have"
+    if problem:
+        raise ConfigError(f"{key} {value!r} {problem}")
+    if key == "base_url" and not value.endswith("/"):
+        value += "/"  # feed paths are joined onto it
+    return value
 
 
 def deployment_warnings(config: Config) -> list[str]:
@@ -230,17 +318,43 @@ def deployment_warnings(config: Config) -> list[str]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document in ``path``. It must be UTF-8 (TOML 1.0 says so); a
+    UTF-8 byte-order mark, which some Windows editors write, is accepted."""
     if sys.version_info >= (3, 11):  # imported here: most builds have no config file
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        raw = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: the file is UTF-16; TOML files must be UTF-8, so save it as UTF-8")
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path}:{line}: not valid UTF-8 (byte offset {error.start}); save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+
+
+def _feedpub_table(path: Path, data: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``[tool.feedpub]`` table of a pyproject.toml's ``data``, or None without one."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool]), not {_toml_type(tool)}")
+    table = tool.get("feedpub")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: tool.feedpub must be a table ([tool.feedpub]), not {_toml_type(table)}")
+    return table
+
+
+def _toml_type(value: Any) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a float", list: "an array"}
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def _from_mapping(data: dict[str, Any], where: str) -> dict[str, Any]:

@@ -9,6 +9,10 @@ class FeedpubError(Exception):
     """Base class for all feedpub errors."""
 
 
+class FeedpubWarning(UserWarning):
+    """Something went otherwise than asked but the work was done (e.g. in one process, not several)."""
+
+
 class ConfigError(FeedpubError):
     """The configuration or the command line asks for something impossible."""
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from .config import Config
-from .model import Article
+from .errors import SeedWarning
+from .model import Article, Listing
 from .topics import topic_key
 
 
@@ -62,3 +63,38 @@ def apply_filters(articles: Iterable[Article], config: Config, counts: FilterCou
         else:
             counts.passed += 1
             yield article
+
+
+def selection_warnings(config: Config, read: int, listings: Iterable[Listing]) -> list[SeedWarning]:
+    """What in the seed selection matches nothing, so the build probably empties
+    feeds by mistake: patterns that match no file (``read`` files were), and
+    topics given to ``topics`` or ``exclude_topics`` that none of the seeds'
+    ``listings`` has (published or not), with a "did you mean" from those
+    they do have."""
+    where = str(config.seeds)
+    warnings = []
+    if read == 0:
+        patterns = ", ".join(repr(pattern) for pattern in config.patterns)
+        message = f"no file matches the patterns {patterns}, so no seed is read (a build empties every feed)"
+        warnings.append(SeedWarning(where, message))
+    if not (config.topics or config.exclude_topics):
+        return warnings
+    spellings: dict[str, str] = {}  # key -> its smallest spelling, for a stable suggestion
+    for listing in listings:
+        for name in listing.topics:
+            key = topic_key(name)
+            if key not in spellings or name < spellings[key]:
+                spellings[key] = name
+    for flag, names in (("--topic", config.topics), ("--exclude-topic", config.exclude_topics)):
+        for name in names:
+            if topic_key(name) not in spellings:
+                warnings.append(SeedWarning(
+                    where, f"no seed has the topic {name!r} given to {flag}{_did_you_mean(name, spellings)}"))
+    return warnings
+
+
+def _did_you_mean(name: str, spellings: dict[str, str]) -> str:
+    import difflib  # only for a topic no seed has
+
+    matches = difflib.get_close_matches(topic_key(name), spellings, n=1)
+    return f" (did you mean {spellings[matches[0]]!r}?)" if matches else ""

@@ -20,7 +20,7 @@ class Subscription:
 
 
 def render_opml(title: str, owner: str, overall: Subscription, topics: Sequence[Subscription]) -> bytes:
-    """The subscription list: the overall feed, then a "Topics" folder.
+    """The subscription list: the overall feed, then a "Topics" folder of the topic feeds.
 
     Every feed appears once, in one format (a reader subscribed to the same
     topic in RSS and Atom would show every item twice). ``type="rss"`` is what
@@ -36,7 +36,11 @@ def render_opml(title: str, owner: str, overall: Subscription, topics: Sequence[
     body = etree.SubElement(root, "body")
     _outline(body, overall)
     if topics:
-        folder = etree.SubElement(body, "outline", text="Topics", title="Topics")
+        # A folder is an outline with only `text`: the W3C Feed Validation
+        # Service warns MissingOutlineType on an outline with a title (or
+        # any feed attribute) but no type, and no type fits a folder.
+        # Readers show the folder by its text (https://opml.org/spec2.opml).
+        folder = etree.SubElement(body, "outline", text="Topics")
         for subscription in topics:
             _outline(folder, subscription)
     return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import gc
 import sys
+import warnings
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+
+from .errors import FeedpubWarning
 
 T = TypeVar("T")
 # Chunks per process submitted ahead of the one whose results are being taken.
@@ -36,18 +39,40 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
     # 8 chunks per process, so the last ones do not leave a process idle.
     size = max(1, min(256, len(tasks) // (processes * 8)))
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker) as pool:
+    chunks = batched(tasks, size)
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_start_worker)
+    try:
+        # The first submit starts every worker (with fork; with spawn, as
+        # needed), so this is where a system out of processes says so.
+        pending = deque(pool.submit(_apply, function, chunk) for chunk in islice(chunks, processes * IN_FLIGHT))
+    except OSError as error:
+        # Workers that did start wait on a queue nobody will write to, and
+        # the interpreter would wait for them at exit: end them, then do the
+        # work here. Results do not depend on the number of processes.
+        pool.shutdown(wait=False, cancel_futures=True)
+        _end_workers(set(multiprocessing.active_children()) - before)
+        warnings.warn(f"cannot start {processes} worker processes ({error.strerror or error}); "
+                      "working in one process", FeedpubWarning, stacklevel=2)
+        yield from map(function, tasks)
+        return
+    with pool:
         # A bounded number of chunks in flight, topped up as results are
         # taken: results the caller has not taken cannot pile up in memory,
         # and the workers never wait for the caller to drain a batch.
-        chunks = batched(tasks, size)
-        pending = deque(pool.submit(_apply, function, chunk) for chunk in islice(chunks, processes * IN_FLIGHT))
         while pending:
             results = pending.popleft().result()
             chunk = next(chunks, None)
             if chunk is not None:
                 pending.append(pool.submit(_apply, function, chunk))
             yield from results
+
+
+def _end_workers(workers: set) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join()
 
 
 def _apply(function: Callable[[T], R], chunk: list[T]) -> list[R]:

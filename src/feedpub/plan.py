@@ -155,6 +155,7 @@ class Plan:
             entry("All articles", OVERALL_BASE, self.listings),
             [entry(topic.name, topic.base, self.members[topic.key]) for topic in self.topics],
             OPML_PATH,
+            config.language,
         )
 
     def _index(self) -> bytes:

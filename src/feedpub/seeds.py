@@ -189,13 +189,23 @@ def parse_front_matter(text: str, display: str) -> FrontMatter:
         data, key_lines = load_yaml(block)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = first_line + mark.line + 1 if mark else None
+        line = _file_line(block, first_line, mark.index) if mark else None
         problem = error.problem or error.context or "cannot parse"
         if error.context and error.context_mark and error.problem:
-            problem += f" ({error.context} started on line {first_line + error.context_mark.line + 1})"
+            problem += f" ({error.context} started on line {_file_line(block, first_line, error.context_mark.index)})"
         raise SeedError(display, f"invalid YAML in front matter: {problem}", line) from None
+    except yaml.reader.ReaderError as error:
+        # A character YAML refuses: its str() runs over two lines and has no
+        # mark, only the position in the block, which gives the line.
+        raise SeedError(
+            display,
+            f"invalid YAML in front matter: unacceptable character U+{error.character:04X} ({error.reason})"
+            if isinstance(error.character, int) else f"invalid YAML in front matter: {error.reason}",
+            _file_line(block, first_line, error.position),
+        ) from None
     except yaml.YAMLError as error:
-        raise SeedError(display, f"invalid YAML in front matter: {error}", first_line + 1) from None
+        message = " ".join(str(error).split())  # one line, whatever PyYAML wrote
+        raise SeedError(display, f"invalid YAML in front matter: {message}", first_line + 1) from None
     except Refused as refused:
         message = refused.message.replace("{other}", str(first_line + (refused.other_line or 0) + 1))
         raise SeedError(display, message, first_line + refused.line + 1) from None
@@ -206,6 +216,14 @@ def parse_front_matter(text: str, display: str) -> FrontMatter:
     check_mapping(data, display, first_line + 1)
     lines = {key: first_line + line + 1 for key, line in key_lines.items()}
     return FrontMatter(display, data, lines)
+
+
+def _file_line(block: str, first_line: int, index: int) -> int:
+    """The 1-based line in the file of character ``index`` of the front-matter
+    ``block``, which starts on 0-based line ``first_line``. Counted from the
+    index, not from PyYAML's mark line: YAML 1.1 also breaks lines at U+0085,
+    U+2028 and U+2029, which no editor shows as a new line."""
+    return first_line + block.count("\n", 0, index) + 1
 
 
 def check_mapping(data: Any, display: str, line: int) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import http.server
 import io
 import os
+import re
 from email.utils import formatdate, parsedate_to_datetime
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,10 @@ CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
 }
+
+
+# An entity tag in an If-None-Match list, weak (W/"...") or strong (RFC 9110 8.8.3).
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
 
 
 def content_type(name: str) -> str:
@@ -39,15 +44,21 @@ class FeedRequestHandler(http.server.SimpleHTTPRequestHandler):
     server_version = "feedpub"
 
     def send_head(self):  # type: ignore[override]
-        path = Path(self.translate_path(self.path))  # normalized: never above the root
-        if path.is_dir():
-            path = path / "index.html"
-        relative = path.relative_to(self.directory)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+        try:
+            path = Path(self.translate_path(self.path))  # normalized: never above the root
+            if path.is_dir():
+                path = path / "index.html"
+            relative = path.relative_to(self.directory)
+            if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+                self.send_error(404, "Not found")
+                return None
+            data = path.read_bytes()
+            stat = path.stat()
+        except (OSError, ValueError):
+            # A name too long for the file system (ENAMETOOLONG), a NUL byte
+            # (ValueError), a file gone or unreadable meanwhile: nothing to serve.
             self.send_error(404, "Not found")
             return None
-        data = path.read_bytes()
-        stat = path.stat()
         etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
         modified = formatdate(int(stat.st_mtime), usegmt=True)
         if self._not_modified(etag, int(stat.st_mtime)):
@@ -69,7 +80,7 @@ class FeedRequestHandler(http.server.SimpleHTTPRequestHandler):
         # RFC 9110 13.1.2/13.1.3: If-None-Match wins over If-Modified-Since.
         if_none_match = self.headers.get("If-None-Match")
         if if_none_match is not None:
-            return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+            return if_none_match.strip() == "*" or etag in if_none_match_tags(if_none_match)
         if_modified_since = self.headers.get("If-Modified-Since")
         if if_modified_since:
             try:
@@ -79,11 +90,23 @@ class FeedRequestHandler(http.server.SimpleHTTPRequestHandler):
         return False
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        if os.environ.get("FEEDPUB_SERVE_QUIET") != "1":
+        if not getattr(self.server, "quiet", False) and os.environ.get("FEEDPUB_SERVE_QUIET") != "1":
             super().log_message(format, *args)
 
 
-def make_server(folder: Path, port: int = 8000, host: str = "127.0.0.1") -> http.server.ThreadingHTTPServer:
-    """An HTTP server for ``folder`` on ``host:port`` (port 0: any free port)."""
+def if_none_match_tags(header: str) -> set[str]:
+    """The opaque tags an If-None-Match header lists, weak or not, as strong tags
+    (``W/"x"`` and ``"x"`` both give ``"x"``): RFC 9110 13.1.2 compares them
+    with the weak comparison, where only the opaque part counts."""
+    return {match.group(1) for match in _ENTITY_TAG.finditer(header)}
+
+
+def make_server(
+    folder: Path, port: int = 8000, host: str = "127.0.0.1", quiet: bool = False
+) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for ``folder`` on ``host:port`` (port 0: any free port);
+    ``quiet`` logs no requests. Raises OSError when the port is taken."""
     handler = partial(FeedRequestHandler, directory=str(folder.resolve()))
-    return http.server.ThreadingHTTPServer((host, port), handler)
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server.quiet = quiet  # type: ignore[attr-defined]
+    return server

@@ -42,11 +42,13 @@ class IndexEntry:
 
 
 def render_index(
-    title: str, description: str, overall: IndexEntry, topics: Sequence[IndexEntry], opml_path: str | None
+    title: str, description: str, overall: IndexEntry, topics: Sequence[IndexEntry], opml_path: str | None,
+    language: str = "en",
 ) -> bytes:
     """Return the page's bytes: autodiscovery links for the overall feeds, then
     the overall feed and each topic with counts, newest headlines and
-    subscribe links per format."""
+    subscribe links per format. ``language`` (a language tag, as the feeds
+    carry) is the page's ``lang``, which screen readers and hyphenation use."""
     discovery = "\n".join(
         f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" title="{escape(title)} ({FORMAT_LABELS[fmt]})" '
         f'href="{escape(path)}">'
@@ -60,7 +62,7 @@ def render_index(
     )
     sections = "\n".join(_section(entry) for entry in (overall, *topics))
     page = f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{escape(language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
