@@ -5,6 +5,8 @@ hypothesis strategy of scalars YAML 1.1 and 1.2 read differently, every seed
 must give the same Article and warnings, or the same error, either way.
 """
 
+import json
+import re
 import sys
 from datetime import timezone
 from pathlib import Path
@@ -13,7 +15,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 import feedpub.loader as loader
+from feedpub.build import build
 from feedpub.errors import SeedError
+
+from conftest import article_fields, make_config, parse_feed, write_seed
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from generate_seeds import BAD_SEEDS, generate  # noqa: E402
@@ -164,13 +169,95 @@ def test_yaml_1_1_line_breaks_and_tabs_read_the_same_either_way(line):
     "topics: [planet.example, :012]", "topics: [a, ?b]", "topics: [https://a.example/x, b]", "secured: [a, :b]",
     "topics: [a,\n  b: c]", "topics: [a, b\n  ]",  # PyYAML's flow context: ':' and '?' are indicators
     "\ufeffpublished: true", "excerpt: a\ufeffb",  # a byte-order mark inside the text
-    'excerpt: "\\ud83d\\ude80"', 'excerpt: "\\U0000D800"',  # surrogates as escapes: libyaml refuses them
+    'excerpt: "\\ud83d\\ude80"', 'excerpt: "\\U0000D800"', 'excerpt: "\\ud83d"',  # surrogate escapes, paired or not
+    'excerpt: "a\\\\ud83d\\ude80"', 'excerpt: "a\\\\\\ud83d\\ude80"', "excerpt: 'a\\ud83d\\ude80'",
     ": x", ":", "x:\n  :", "provider:\n  name: P\n:  domain: d",  # an empty key: libyaml refuses it
     "topics: [AI, ! |b]", "topics: [AI,! >b]",  # a lone '!' tag before a block scalar indicator in a flow
 ])
 def test_flow_indicators_byte_order_marks_surrogates_and_empty_keys_read_the_same_either_way(line):
     text = f"---\ntitle: T\n{line}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
     assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+# A seed as JSON serializers write it: every character beyond ASCII escaped,
+# emoji as UTF-16 surrogate pairs ("\ud83d\udd25"), in lower or upper case.
+EMOJI_TITLE = "Fire 🔥 drill 👩‍💻 東京"
+EMOJI_TOPICS = ["🔥 Hot", "Space 🚀"]
+
+
+def json_seed(upper: bool = False, **fields) -> str:
+    fields = {"webUrl": "https://x.example/a", "publishedDateTime": "2024-01-01T00:00:00Z", "published": True, **fields}
+    lines = "".join(f"{key}: {json.dumps(value)}\n" for key, value in fields.items())
+    if upper:
+        lines = re.sub(r"\\u[0-9a-f]{4}", lambda escape: "\\u" + escape[0][2:].upper(), lines)
+    assert "\\ud83d" in lines.lower() and "🔥" not in lines
+    return "---\n" + lines + "---\n"
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("upper", [False, True])
+def test_surrogate_pair_escapes_read_as_their_character(fast, upper):
+    text = json_seed(upper, title=EMOJI_TITLE, topics=EMOJI_TOPICS, excerpt=EMOJI_TITLE * 2,
+                     provider={"name": EMOJI_TITLE, "domain": "x.example"})
+    article, warnings = loader.load_bytes(text.encode("ascii"), "seed.txt", timezone.utc, fast=fast)
+    assert (article.title, article.topics, article.summary, article.provider.name, warnings) == (
+        EMOJI_TITLE, tuple(EMOJI_TOPICS), EMOJI_TITLE * 2, EMOJI_TITLE, [])
+
+
+def test_surrogate_pair_escapes_take_the_fast_path():
+    text = json_seed(title=EMOJI_TITLE, topics=EMOJI_TOPICS)
+    assert loader._load_fast(text.encode("ascii"), "seed.txt", timezone.utc).title == EMOJI_TITLE
+
+
+@pytest.mark.parametrize("scalar", [
+    "'Fire \\ud83d\\udd25'", "Fire \\ud83d\\udd25", "|\n  Fire \\ud83d\\udd25", ">-\n  Fire \\ud83d\\udd25",
+    "Fire # \"\\ud83d\\udd25\"", 'Fire "\\ud83d\\udd25"',
+])
+def test_surrogate_escapes_outside_double_quotes_are_text(scalar):
+    expected = "Fire" if "#" in scalar else "Fire " + ('"\\ud83d\\udd25"' if '"' in scalar else "\\ud83d\\udd25")
+    text = f"---\ntitle: {scalar}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
+    assert outcome(text, fast=True)[0].title == outcome(text, fast=False)[0].title == expected
+
+
+@pytest.mark.parametrize("scalar, expected", [
+    ('"a \\\\\\ud83d\\udd25"', "a \\🔥"),  # an escaped backslash, then the pair
+    ('"\\ud83d\\udd25\\ud83d\\udd25\\U0001F525"', "🔥🔥🔥"),
+    ('"\\ud83d\\ud83d\\udd25"', None), ('"\\udd25\\ud83d"', None), ('"\\ud83d \\udd25"', None),  # lone halves
+    ('"a \\\\ud83d\\udd25"', None),  # an escaped backslash, then text and a lone low half
+    ('"\\ud83d\\\n  \\udd25"', None), ('"\\U0000d83d\\U0000dd25"', None),
+])
+def test_only_a_whole_pair_of_escapes_is_a_character(scalar, expected):
+    text = f"---\ntitle: {scalar}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
+    result = outcome(text, fast=True)
+    assert result == outcome(text, fast=False)
+    if expected is None:  # a lone surrogate escape stays invalid YAML, reported on its line
+        assert result.startswith("seed.txt:2: invalid YAML in front matter: found invalid Unicode character escape")
+    else:
+        assert result[0].title == expected
+
+
+def test_joining_surrogate_pairs_keeps_every_line_number():
+    good = "---\ntitle: x\nexcerpt: \"x\"\ntopics:\n  - \"x\"\nwebUrl: https://x.example/a\ntitle: again\n---\n"
+    escaped = good.replace("x\"", "\\ud83d\\udd25\"")
+    assert escaped.count("\\ud83d") == 2
+    line = good.split("\n").index("title: again") + 1
+    assert outcome(escaped, fast=False) == outcome(good, fast=False) == \
+        f"seed.txt:{line}: duplicate key 'title' (first on line 2)"
+
+
+def test_a_build_publishes_json_escaped_emoji(tmp_path):
+    write_seed(tmp_path / "seeds", "1.txt", json_seed(title=EMOJI_TITLE, topics=EMOJI_TOPICS[:1]))
+    write_seed(tmp_path / "seeds", "2.txt", **article_fields(2, topics=EMOJI_TOPICS[1:]))
+    config = make_config(tmp_path)
+    report = build(config)
+    assert not report.errors and report.counts.passed == 2
+    for name in ("all.rss.xml", "all.atom.xml"):
+        entries = parse_feed(config.out / name).entries
+        assert [entry.title for entry in entries] == ["Article 2", EMOJI_TITLE]
+        assert [tag.get("label") or tag.term for tag in entries[1].tags] == EMOJI_TOPICS[:1]
+    items = json.loads((config.out / "all.json").read_bytes())["items"]
+    assert [(item["title"], item.get("tags")) for item in items] == [
+        ("Article 2", EMOJI_TOPICS[1:]), (EMOJI_TITLE, EMOJI_TOPICS[:1])]
 
 
 def test_the_keys_the_guard_skips_are_ones_pyyaml_reads_as_strings():
