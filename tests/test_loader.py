@@ -5,6 +5,7 @@ hypothesis strategy of scalars YAML 1.1 and 1.2 read differently, every seed
 must give the same Article and warnings, or the same error, either way.
 """
 
+import itertools
 import json
 import re
 import sys
@@ -258,6 +259,52 @@ def test_a_build_publishes_json_escaped_emoji(tmp_path):
     items = json.loads((config.out / "all.json").read_bytes())["items"]
     assert [(item["title"], item.get("tags")) for item in items] == [
         ("Article 2", EMOJI_TOPICS[1:]), (EMOJI_TITLE, EMOJI_TOPICS[:1])]
+
+
+# YAML 1.1 types some long plain scalars: no length may exempt a string from
+# the guard's check. The sexagesimal integer is the issue's example.
+@pytest.mark.parametrize("scalar", [
+    "1:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00", "-1" + "_" * 50 + ":30", "190" + "0" * 40 + ":20:30.15",
+])
+@pytest.mark.parametrize("field", ["title", "excerpt", "category", "topics", "provider", "related"])
+def test_long_strings_yaml_1_1_types_read_the_same_either_way(scalar, field):
+    value = {"topics": f"[{scalar}]" if ":" not in scalar else f"\n  - {scalar}",
+             "provider": f"\n  name: {scalar}\n  domain: x.example",
+             "related": f"\n  - title: {scalar}\n    webUrl: https://r.example/1"}.get(field, scalar)
+    text = (f"---\ntitle: T\n{field}: {value}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n"
+            "published: true\n---\n").replace("title: T\ntitle:", "title:")
+    assert len(scalar) > 40
+    assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+def pyyaml_types(text: str) -> bool:
+    """PyYAML (its resolver, yaml/resolver.py) reads ``text``, written plain, as other than a string."""
+    import yaml
+    return yaml.SafeLoader.resolve(yaml.SafeLoader, yaml.ScalarNode, text, (True, False)) != "tag:yaml.org,2002:str"
+
+
+def guard_types(text: str) -> bool:
+    return bool(text) and text[0] in loader._IMPLICIT_FIRST and loader._PYYAML_IMPLICIT.fullmatch(text) is not None
+
+
+def test_the_guard_knows_every_short_string_pyyaml_types():
+    alphabet = "019_:.+-eEx b~<=TtZnoy"
+    short = ["".join(chars) for size in range(1, 4) for chars in itertools.product(alphabet, repeat=size)]
+    words = [sign + dot + word for word in WORDS_1_1 for sign in ("", "+", "-") for dot in ("", ".")]
+    missed = [text for text in short + words if pyyaml_types(text) and not guard_types(text)]
+    assert missed == [] and sum(map(pyyaml_types, short + words)) > 100
+
+
+# The words of YAML 1.1's bool, null and float forms, in each case it knows.
+WORDS_1_1 = [case(word) for word in ("yes", "no", "true", "false", "on", "off", "null", "inf", "nan", "y", "n")
+             for case in (str.lower, str.capitalize, str.upper)]
+PARTS = ["1", "12", "0", "00", "_", ":", ":5", ":59", ":60", ".", "e", "E", "+", "-", "x", "b", "o", "2021", "-01",
+         "-1", "T", "t", " ", "Z", "+05", ":30", "0x1F", "0b1", "~", "<<", "=", "7", "f", *WORDS_1_1]
+
+
+@given(st.lists(st.sampled_from(PARTS), min_size=1, max_size=12).map("".join))
+def test_the_guard_knows_every_string_pyyaml_types(text):
+    assert guard_types(text) or not pyyaml_types(text)
 
 
 def test_the_keys_the_guard_skips_are_ones_pyyaml_reads_as_strings():
