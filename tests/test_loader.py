@@ -357,6 +357,20 @@ def test_only_a_whole_pair_of_escapes_is_a_character(scalar, expected):
         assert result[0].title == expected
 
 
+@pytest.mark.parametrize("scanner", ["CSafeLoader", "SafeLoader"])  # libyaml's, and PyYAML's own where it is missing
+def test_only_pairs_in_double_quoted_scalars_are_joined(monkeypatch, scanner):
+    import yaml
+    from feedpub import yaml_reader
+
+    monkeypatch.setattr(yaml_reader, "_BaseLoader", getattr(yaml, scanner))
+    pair = "\\ud83d\\udd25"
+    template = ('a: "{0} x"\nb: \'{1}\'\nc: {1} "{1}"\nd: |\n  "{1}"\n# "{1}"\ne: ["{0}", {1}]\n"{0}": "x\n  {0}"\n'
+                'f: "\\"{0}\\\\{0}"\n')
+    joined = yaml_reader.join_surrogate_pairs(template.format(pair, pair))
+    assert joined == template.format("\\U0001f525", pair)
+    assert yaml.safe_load(joined)["a"] == "🔥 x"
+
+
 def test_joining_surrogate_pairs_keeps_every_line_number():
     good = "---\ntitle: x\nexcerpt: \"x\"\ntopics:\n  - \"x\"\nwebUrl: https://x.example/a\ntitle: again\n---\n"
     escaped = good.replace("x\"", "\\ud83d\\udd25\"")
