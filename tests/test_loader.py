@@ -343,6 +343,7 @@ def test_surrogate_escapes_outside_double_quotes_are_text(scalar):
 
 @pytest.mark.parametrize("scalar, expected", [
     ('"a \\\\\\ud83d\\udd25"', "a \\🔥"),  # an escaped backslash, then the pair
+    ('"\\\\ud83d \\ud83d\\udd25"', "\\ud83d 🔥"),  # an escaped backslash and text, then the pair
     ('"\\ud83d\\udd25\\ud83d\\udd25\\U0001F525"', "🔥🔥🔥"),
     ('"\\ud83d\\ud83d\\udd25"', None), ('"\\udd25\\ud83d"', None), ('"\\ud83d \\udd25"', None),  # lone halves
     ('"a \\\\ud83d\\udd25"', None),  # an escaped backslash, then text and a lone low half

@@ -21,14 +21,15 @@ MAX_EXPANDED_NODES = 50_000
 MAX_DEPTH = 40
 
 # JSON serializers write a character beyond U+FFFF as a UTF-16 surrogate pair
-# of escapes, "Fire \\ud83d\\udd25 drill"; JSON and YAML 1.2 read that as one
+# of escapes, "Fire \ud83d\udd25 drill"; JSON and YAML 1.2 read that as one
 # character, libyaml refuses it. The backslash must start an escape: not one
 # escaped itself, so an even run of backslashes (escaped ones) goes before it.
 _SURROGATE_PAIR = re.compile(
     r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
-# The backslash of any surrogate escape, paired or not, for the scan that
-# finds the double-quoted scalars: replaced by a letter, it scans as text.
-_SURROGATE_BACKSLASH = re.compile(r"(?<!\\)((?:\\\\)*)\\(?=u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+# The backslash before any surrogate escape, paired or not, for the scan that
+# finds the double-quoted scalars: replaced by '_', it scans as text, or as the
+# valid escape '\_' where the backslash was itself escaped.
+_SURROGATE_BACKSLASH = re.compile(r"\\(?=u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
 
 
 def load_yaml(block: str) -> tuple[Any, dict[str, int]]:
@@ -53,7 +54,7 @@ def join_surrogate_pairs(block: str) -> str:
         return block
     parts = []
     done = 0
-    for start, end in _double_quoted_spans(_SURROGATE_BACKSLASH.sub(r"\1_", block)):
+    for start, end in _double_quoted_spans(_SURROGATE_BACKSLASH.sub("_", block)):
         parts += block[done:start], _SURROGATE_PAIR.sub(_joined, block[start:end])
         done = end
     return "".join(parts) + block[done:]
