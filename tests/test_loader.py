@@ -326,6 +326,16 @@ def test_surrogate_pair_escapes_read_as_their_character(fast, upper):
         EMOJI_TITLE, tuple(EMOJI_TOPICS), EMOJI_TITLE * 2, EMOJI_TITLE, [])
 
 
+@pytest.mark.parametrize("indent", [None, 2])
+def test_front_matter_that_is_one_json_object_reads_its_emoji(indent):
+    fields = {"title": EMOJI_TITLE, "webUrl": "https://x.example/a?a=1&b=2%C3%A9#x",
+              "publishedDateTime": "2024-01-01T00:00:00Z", "topics": EMOJI_TOPICS}
+    text = "---\n" + json.dumps(fields, indent=indent) + "\n---\n"
+    article = outcome(text, fast=True)[0]
+    assert outcome(text, fast=False)[0] == article
+    assert (article.title, article.link, article.topics) == (EMOJI_TITLE, fields["webUrl"], tuple(EMOJI_TOPICS))
+
+
 def test_surrogate_pair_escapes_take_the_fast_path():
     text = json_seed(title=EMOJI_TITLE, topics=EMOJI_TOPICS)
     assert loader._load_fast(text.encode("ascii"), "seed.txt", timezone.utc).title == EMOJI_TITLE
