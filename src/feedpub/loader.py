@@ -49,9 +49,14 @@ _NODE_PROPERTY = re.compile(rb"(?:^|[\s\[\{,])(?:[&*!]\S|!(?=\s|\Z))", re.MULTIL
 _COMPLEX_KEY = re.compile(rb"^\s*\?(?:\s|$)", re.MULTILINE)
 # What a complex key needs: a cheap search first, since URLs are full of '?'.
 _QUESTION_MARK = re.compile(rb"\?(?:\s|\Z)")
-# A surrogate written as an escape ("\ud83d\ude80"): libyaml refuses it, yaml-rs
-# pairs it into one character.
+# A surrogate written as an escape: yaml-rs reads a pair of them
+# ("\ud83d\ude80") as one character, as the PyYAML path does (yaml_reader.py
+# joins pairs in double-quoted scalars first), and refuses a lone one.
 _SURROGATE_ESCAPE = re.compile(rb"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+# A pair whose backslash starts an escape (after an even run of backslashes):
+# the only surrogate escapes the two paths are known to read alike, as one
+# character in a double-quoted scalar and as text anywhere else.
+_SURROGATE_PAIR = re.compile(rb"(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 # A line whose first token is ':' (an empty key): libyaml refuses it in a block
 # mapping, yaml-rs takes it. The block starts with the newline after '---'.
 _EMPTY_KEY = re.compile(rb"\n[ -]*:[ \n]")
@@ -193,7 +198,7 @@ def _syntax_reads_alike(block: bytes) -> bool:
         return False
     if b"[" in block and not _flow_sequences_read_alike(block):
         return False
-    if b"\\" in block and _SURROGATE_ESCAPE.search(block):
+    if b"\\" in block and _SURROGATE_ESCAPE.search(block) and not _surrogates_are_pairs(block):
         return False
     if _EMPTY_KEY.search(block):
         return False
@@ -211,6 +216,12 @@ def _syntax_reads_alike(block: bytes) -> bool:
     if b"\n" + b" " * 30 in block:  # deep block nesting: the PyYAML path limits depth
         return False
     return _integers_are_plain(block)
+
+
+def _surrogates_are_pairs(block: bytes) -> bool:
+    """Every surrogate escape is half of a pair: a pair holds two of them, and
+    no escape is in two pairs."""
+    return len(_SURROGATE_ESCAPE.findall(block)) == 2 * len(_SURROGATE_PAIR.findall(block))
 
 
 def _flow_sequences_read_alike(block: bytes) -> bool:
@@ -280,7 +291,9 @@ def _values_read_alike(data: dict[str, Any]) -> bool:
         elif kind is list:
             extend(item)
         elif kind is str:
-            if item and item[0] in _IMPLICIT_FIRST and len(item) < 40 and _PYYAML_IMPLICIT.fullmatch(item):
+            # Every string, however long: YAML 1.1 types `1:00:00:...:00` of
+            # any length. The regex takes linear time (10 ms for 60 KB).
+            if item and item[0] in _IMPLICIT_FIRST and _PYYAML_IMPLICIT.fullmatch(item):
                 return False
         elif kind not in _SCALAR_TYPES:
             return False

@@ -8,6 +8,7 @@ keys are refused instead of built.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -19,17 +20,66 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_EXPANDED_NODES = 50_000
 MAX_DEPTH = 40
 
+# JSON serializers write a character beyond U+FFFF as a UTF-16 surrogate pair
+# of escapes, "Fire \ud83d\udd25 drill"; JSON and YAML 1.2 read that as one
+# character, libyaml refuses it. The backslash must start an escape: not one
+# escaped itself, so an even run of backslashes (escaped ones) goes before it.
+_SURROGATE_PAIR = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+# The backslash before any surrogate escape, paired or not, for the scan that
+# finds the double-quoted scalars: replaced by '_', it scans as text, or as the
+# valid escape '\_' where the backslash was itself escaped.
+_SURROGATE_BACKSLASH = re.compile(r"\\(?=u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
+
 
 def load_yaml(block: str) -> tuple[Any, dict[str, int]]:
     """The value of the YAML ``block`` and the 0-based line of each top-level
     key. Raises yaml.YAMLError, Refused, or ValueError/OverflowError (from
     PyYAML's constructors, e.g. for the timestamp 2021-13-45)."""
-    loader = _SeedLoader(block)
+    loader = _SeedLoader(join_surrogate_pairs(block))
     loader.key_lines = {}
     try:
         return loader.get_single_data(), loader.key_lines
     finally:
         loader.dispose()
+
+
+def join_surrogate_pairs(block: str) -> str:
+    """``block`` with each surrogate pair escape in a double-quoted scalar
+    (``\\ud83d\\udd25``) written as the one escape of its character
+    (``\\U0001f525``), on the same line. Elsewhere (plain, single-quoted and
+    block scalars, comments) a backslash is text and stays. A lone surrogate
+    escape stays too, for PyYAML to refuse."""
+    if "\\u" not in block or _SURROGATE_PAIR.search(block) is None:
+        return block
+    parts = []
+    done = 0
+    for start, end in _double_quoted_spans(_SURROGATE_BACKSLASH.sub("_", block)):
+        parts += block[done:start], _SURROGATE_PAIR.sub(_joined, block[start:end])
+        done = end
+    return "".join(parts) + block[done:]
+
+
+def _joined(pair: re.Match[str]) -> str:
+    code = 0x10000 + ((int(pair[2], 16) - 0xD800) << 10) + int(pair[3], 16) - 0xDC00
+    return f"{pair[1]}\\U{code:08x}"
+
+
+def _double_quoted_spans(block: str) -> list[tuple[int, int]]:
+    """Where each double-quoted scalar of ``block`` starts and ends (character
+    offsets, quotes included), up to the first error, from PyYAML's scanner:
+    only it knows whether a '"' starts a scalar or is text (``a: b "c"``)."""
+    spans = []
+    scanner = _BaseLoader(block)
+    try:
+        while (token := scanner.get_token()) is not None:
+            if isinstance(token, yaml.ScalarToken) and token.style == '"':
+                spans.append((token.start_mark.index, token.end_mark.index))
+    except yaml.YAMLError:
+        pass  # the real parse stops there too, and says why
+    finally:
+        scanner.dispose()
+    return spans
 
 
 class Refused(Exception):
