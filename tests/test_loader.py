@@ -462,3 +462,45 @@ def test_without_yaml_rs_everything_goes_through_pyyaml(monkeypatch, corpus):
     monkeypatch.setattr(loader, "yaml_rs", None)
     for text in corpus[:20]:
         assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+@pytest.fixture(scope="module")
+def web_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web")
+    generate(300, folder, seed=5, profile="web")
+    return [path.read_text(encoding="utf-8") for path in sorted(folder.iterdir())]
+
+
+def test_seeds_shaped_like_the_web_read_the_same_either_way(web_corpus):
+    """Query strings, percent escapes, @handles, '&', '|' and '>' in text,
+    strings written plain, quoted or as JSON: the guard judges indicators by
+    where they stand, so such text takes the fast path, and reads the same."""
+    taken = 0
+    for text in web_corpus:
+        assert outcome(text, fast=True) == outcome(text, fast=False)
+        taken += loader._load_fast(text.encode("utf-8"), "seed.txt", timezone.utc) is not None
+    assert taken >= len(web_corpus) // 4  # else this compares PyYAML with itself
+
+
+# An indicator where a node starts: the guard sends the seed to PyYAML. Inside
+# text (after a letter, a digit, '=' or '/') it is text to both parsers.
+NODE_STARTS = ["title: &a x", "title: *a", "title: !t x", "title: ! x", "title: @x", "title: `x", "title: %x",
+               "topics:\n  - &a AI", "topics:\n  -   @AI", "topics: [a, &b c]", "topics: [a,@b]", "topics: [a, |b]",
+               "topics: [a, > b]", "title: x\n  &cont", "title: x\n@cont", "title:@x"]
+IN_TEXT = ["title: AT&T & co", "title: a @b c", "title: 5 > 3 | 4", "title: \"x @y\"",
+           "webUrl: https://x.example/a?b=1&c=%C3%A9#d", "title: it's 100% *so* !cool `code`"]
+
+
+@pytest.mark.parametrize("line", NODE_STARTS)
+def test_an_indicator_where_a_node_starts_goes_to_pyyaml(line):
+    block = f"\n{line}\n".encode()
+    assert not loader._syntax_reads_alike(block)
+
+
+@pytest.mark.parametrize("line", IN_TEXT)
+def test_an_indicator_inside_text_keeps_the_fast_path(line):
+    text = "---\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\ntitle: t\n---\n"
+    key = line.split(":")[0]
+    text = "\n".join(row for row in text.split("\n") if not row.startswith(key + ":")).replace("---\n", f"---\n{line}\n", 1)
+    assert loader._syntax_reads_alike(f"\n{line}\n".encode())
+    assert outcome(text, fast=True) == outcome(text, fast=False)

@@ -43,9 +43,20 @@ FAST_MAX_BLOCK = 64 * 1024
 _PYYAML_NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _SUSPECT_BYTES = bytes([*(b for b in range(0x20) if b not in b"\t\n\r"), 0x7F, 0xC2, 0xEF])
 _CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
-# Anchors, aliases and tags start a node: after a space, a flow indicator or a
-# line start. A lone '!' is a tag too (the non-specific one): `[a, ! |b]`.
-_NODE_PROPERTY = re.compile(rb"(?:^|[\s\[\{,])(?:[&*!]\S|!(?=\s|\Z))", re.MULTILINE)
+# Indicators that mean something only where a node starts: anchors, aliases
+# and tags (`&a`, `*a`, `!t`, a lone `!`), which 1.2 parsers may take where
+# PyYAML refuses or reads them otherwise, and reserved ones (`%`, `@`, `` ` ``)
+# that libyaml refuses there; and block-scalar indicators (`|`, `>`), which
+# libyaml refuses where a node starts inside a flow collection. A node starts
+# after a line's indentation, an indicator ('- ', ': ', '? ') or a flow
+# indicator ('[', '{', ','), blanks between. Inside text all of them are text
+# to both parsers. One translate() marks blanks and those characters (1) and
+# the indicators (2, 3), so a search for the pairs "\1\2" and "\1\3" finds
+# every indicator that could start a node, at C speed however many '&' and '%'
+# the URLs hold; _starts_node then judges each.
+_NODE_MARKS = bytes.maketrans(b" \n[{,:?-&*!%@`|>", b"\x01" * 8 + b"\x02" * 6 + b"\x03" * 2)
+_NODE_BEFORE = b"\n[{,:?-"
+_FLOW_BEFORE = b"[,"
 _COMPLEX_KEY = re.compile(rb"^\s*\?(?:\s|$)", re.MULTILINE)
 # What a complex key needs: a cheap search first, since URLs are full of '?'.
 _QUESTION_MARK = re.compile(rb"\?(?:\s|\Z)")
@@ -57,24 +68,22 @@ _SURROGATE_ESCAPE = re.compile(rb"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
 # the only surrogate escapes the two paths are known to read alike, as one
 # character in a double-quoted scalar and as text anywhere else.
 _SURROGATE_PAIR = re.compile(rb"(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
-# A line whose first token is ':' (an empty key): libyaml refuses it in a block
-# mapping, yaml-rs takes it. The block starts with the newline after '---'.
-_EMPTY_KEY = re.compile(rb"\n[ -]*:[ \n]")
 # LS and PS: line breaks to YAML 1.1 only.
 _UNICODE_BREAK = re.compile(rb"\xe2\x80[\xa8\xa9]")
-# Indicators libyaml refuses where YAML 1.2 parsers may take them as text:
-# reserved ones starting a token, block-scalar ones inside flow collections.
-_RESERVED_START = re.compile(rb"(?:^|[\s\[\{,])[%@`]|[\[,][ \t]*[|>]", re.MULTILINE)
-# The integer fields an Article reads; their tokens must be plain decimals for
-# YAML 1.1 and 1.2 to agree (012, 0o12, 1_000 and 1:30 do not). Every key of
-# these names is checked, however it is spelt: `width :`, `"width":`.
-_INTEGER_KEY_NAMES = (b"quality", b"heat", b"width", b"height")
-# What may follow such a name for it to be a key (a closing quote, blanks, a
-# colon), and in "ok" what its value must then be: a plain decimal alone on
-# its line, or a quoted string.
-_INTEGER_KEY_TAIL = re.compile(rb"""['"]?[ \t]*:(?P<ok>[ \t]*(?:-?(?:0|[1-9][0-9]*)[ \t]*(?:\n|\Z)|['"]))?""")
-# A double-quoted key with an escape (`"wid\x74h"`) could be any of them.
-_ESCAPED_KEY = re.compile(rb'"[^"\n]*\\[^"\n]*"[ \t]*:')
+# Keys the text must show plainly, checked in one pass over the starts of
+# lines, where every key of a block mapping stands (after its indentation and
+# any '- '; flow mappings and complex keys never reach this check):
+# - an empty key (a line whose first token is ':'), which libyaml refuses and
+#   yaml-rs takes;
+# - a double-quoted key with an escape (`"wid\x74h"`), which could spell any key;
+# - the integer fields an Article reads, however the key is written (`width :`,
+#   `"width":`), unless the value is a plain decimal alone on its line or a
+#   quoted string: YAML 1.1 and 1.2 read 012, 0o12, 1_000, 5e1 and 1:30
+#   differently.
+# The lookahead on a line's first character spares most lines the alternation.
+_ODD_KEY = re.compile(rb"""\n[ -]*(?=[:"'qhw])(?::[ \n]|"[^"\n]*\\[^"\n]*"[ \t]*:"""
+                      rb"""|['"]?(?:quality|heat|width|height)['"]?[ \t]*:"""
+                      rb"""(?![ \t]*(?:-?(?:0|[1-9][0-9]*)[ \t]*(?:\n|\Z)|['"])))""")
 # A string PyYAML would have typed had it been plain (yaml/resolver.py): bool,
 # int, float, null, timestamp, merge, value. Such a string in a field the
 # Article reads sends the seed to PyYAML.
@@ -200,22 +209,43 @@ def _syntax_reads_alike(block: bytes) -> bool:
         return False
     if b"\\" in block and _SURROGATE_ESCAPE.search(block) and not _surrogates_are_pairs(block):
         return False
-    if _EMPTY_KEY.search(block):
-        return False
     # Tabs (PyYAML refuses many a tab that 1.2 takes as blank) and the line
     # breaks of YAML 1.1 only, LS and PS (NEL is U+0085, with the non-printables).
     if b"\t" in block or _UNICODE_BREAK.search(block):
         return False
-    if (b"&" in block or b"*" in block or b"!" in block) and _NODE_PROPERTY.search(block):
-        return False
     if _QUESTION_MARK.search(block) and _COMPLEX_KEY.search(block):
         return False
-    if (b"%" in block or b"@" in block or b"`" in block or b"|" in block or b">" in block) \
-            and _RESERVED_START.search(block):
+    if not _indicators_are_text(block):
         return False
     if b"\n" + b" " * 30 in block:  # deep block nesting: the PyYAML path limits depth
         return False
-    return _integers_are_plain(block)
+    return _ODD_KEY.search(block) is None
+
+
+def _indicators_are_text(block: bytes) -> bool:
+    """No node-property, reserved or (in a flow) block-scalar indicator stands
+    where a node starts; see _NODE_MARKS."""
+    if not any(indicator in block for indicator in b"&*!%@`|>"):  # tidy seeds: eight memchr
+        return True
+    marks = block.translate(_NODE_MARKS)
+    if marks[:1] in (b"\x02", b"\x03"):
+        return False
+    for pair, starts_after in ((b"\x01\x02", _NODE_BEFORE), (b"\x01\x03", _FLOW_BEFORE)):
+        at = marks.find(pair)
+        while at >= 0:
+            if _starts_node(block, at + 1, starts_after):
+                return False
+            at = marks.find(pair, at + 1)
+    return True
+
+
+def _starts_node(block: bytes, at: int, starts_after: bytes) -> bool:
+    """Whether what comes before ``at``, blanks aside, is the start of the
+    block or one of ``starts_after``."""
+    before = at - 1
+    while before >= 0 and block[before] == 0x20:
+        before -= 1
+    return before < 0 or block[before] in starts_after
 
 
 def _surrogates_are_pairs(block: bytes) -> bool:
@@ -237,26 +267,6 @@ def _flow_sequences_read_alike(block: bytes) -> bool:
         if b":" in line or b"?" in line or line.count(b"[") != line.count(b"]"):
             return False
         start = block.find(b"[", end)
-    return True
-
-
-def _integers_are_plain(block: bytes) -> bool:
-    """The values of keys named like the integers an Article reads (quality,
-    heat, image width and height, at any depth) are plain decimals or quoted
-    in the text: 012, 0x1F, 1e3, a comment or a value on the next line are
-    not. bytes.find per key name is far cheaper than a regex over the whole
-    block; a name in running text, not followed by ':', is skipped."""
-    if b"\\" in block and _ESCAPED_KEY.search(block):
-        return False
-    tail = _INTEGER_KEY_TAIL.match
-    for key in _INTEGER_KEY_NAMES:
-        start = block.find(key)
-        while start >= 0:
-            start += len(key)
-            found = tail(block, start)
-            if found is not None and found.group("ok") is None:
-                return False
-            start = block.find(key, start)
     return True
 
 
