@@ -484,10 +484,11 @@ def test_seeds_shaped_like_the_web_read_the_same_either_way(web_corpus):
 
 # An indicator where a node starts: the guard sends the seed to PyYAML. Inside
 # text (after a letter, a digit, '=' or '/') it is text to both parsers.
-NODE_STARTS = ["title: &a x", "title: *a", "title: !t x", "title: ! x", "title: @x", "title: `x", "title: %x",
+NODE_STARTS = ["title: &a x", "title: - &a x", "topics:\n-   *a", "title: *a", "title: !t x", "title: ! x", "title: @x", "title: `x", "title: %x",
                "topics:\n  - &a AI", "topics:\n  -   @AI", "topics: [a, &b c]", "topics: [a,@b]", "topics: [a, |b]",
-               "topics: [a, > b]", "title: x\n  &cont", "title: x\n@cont", "title:@x"]
-IN_TEXT = ["title: AT&T & co", "title: a @b c", "title: 5 > 3 | 4", "title: \"x @y\"",
+               "topics: [a, > b]", "title: x\n  &cont", "title: x\n@cont"]
+IN_TEXT = ["title: AT&T & co", "title: a @b c", "title: 5 > 3 | 4", "title: \"x @y\"", "title: well-*known* x:&y",
+           "webUrl: https://x.example/caf%C3%A9-%E5%8C%97?a=1&b=-%20",
            "webUrl: https://x.example/a?b=1&c=%C3%A9#d", "title: it's 100% *so* !cool `code`"]
 
 

@@ -241,11 +241,16 @@ def _indicators_are_text(block: bytes) -> bool:
 
 def _starts_node(block: bytes, at: int, starts_after: bytes) -> bool:
     """Whether what comes before ``at``, blanks aside, is the start of the
-    block or one of ``starts_after``."""
+    block or one of ``starts_after``. '-', ':' and '?' are indicators only
+    with a blank after them: in `a-%E5` or `x:&y` they are text."""
     before = at - 1
     while before >= 0 and block[before] == 0x20:
         before -= 1
-    return before < 0 or block[before] in starts_after
+    if before < 0:
+        return True
+    if before == at - 1 and block[before] in b"-:?":
+        return False
+    return block[before] in starts_after
 
 
 def _surrogates_are_pairs(block: bytes) -> bool:
