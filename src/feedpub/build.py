@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .cache import Cache, safely
+from .changes import FileChange, diff_feed, is_feed_file
 from .catalog import Progress, files_digest, scan_seed_files
 from .config import Config, deployment_warnings
-from .errors import OutputError, SeedError, SeedWarning
+from .errors import OutputError, SeedError, SeedWarning, WriteError
 from .filters import FilterCounts
 from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
@@ -39,6 +40,8 @@ class BuildReport:
     In check mode ``written`` and ``removed`` list what *would* change.
     ``parsed`` counts seeds the cache could not answer for; ``rendered`` the
     files whose fingerprint changed (the others were not rendered at all).
+    ``changes`` is the item-level difference of each feed file written or
+    removed, in that order; None unless the build was asked for it.
     """
 
     read: int = 0
@@ -58,6 +61,7 @@ class BuildReport:
     rendered: int = 0
     check: bool = False
     aborted: bool = False
+    changes: list[FileChange] | None = None
 
     @property
     def changed(self) -> bool:
@@ -71,13 +75,16 @@ def build(
     strict: bool = False,
     progress: Progress | None = None,
     lock_timeout: float | None = None,
+    changes: bool = False,
 ) -> BuildReport:
     """Build every feed of ``config`` into ``config.out``.
 
     ``check`` writes nothing and reports what would change. ``strict`` writes
     nothing at all when any seed has an error. Writing happens under a lock on
     the output folder (waiting up to ``lock_timeout`` seconds for another
-    build; LOCK_TIMEOUT by default). Raises OutputError when the output
+    build; LOCK_TIMEOUT by default). ``changes`` also compares each feed file
+    written or removed with its old version, item by item (report.changes);
+    it costs a parse of both versions, so it is off unless asked. Raises OutputError when the output
     folder is unsafe to write to, WriteError when a file in it cannot be
     written (a link inside it, a full disk) or another build holds it.
     """
@@ -92,7 +99,8 @@ def build(
             snapshot = safely(cache, lambda c: c.last_build(build_key(config, digest)), None)
             fields = replay(snapshot, config.out, MANIFEST_NAME) if snapshot is not None else None
             if fields is not None:
-                report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check)
+                report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check,
+                                     changes=[] if changes else None)
                 if strict and report.errors:
                     report.unchanged, report.aborted = [], True
                 return report
@@ -109,6 +117,7 @@ def build(
             warnings=plan.catalog.warnings,
             config_warnings=deployment_warnings(config),
             check=check,
+            changes=[] if changes else None,
         )
         if strict and report.errors:
             report.aborted = True
@@ -202,15 +211,24 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
             pending.append((path, fingerprint, render))
     written: list[tuple[str, str, int, int]] = []
     for (path, fingerprint, _), data in zip(pending, _render_all(plan, pending, config.processes)):
+        compare = report.changes is not None and is_feed_file(path)
+        old = _old_feed(out, path) if compare else None  # read before it is replaced
         changed = _put(out, path, data, check)
         (report.written if changed else report.unchanged).append(path)
+        if compare and changed:
+            report.changes.append(diff_feed(path, old, data))
         report.rendered += 1
         if not check:
             stat = out.lstat(path)
             written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
     if written:
         safely(cache, lambda c: c.put_outputs(written), None)
-    report.removed = [path for path in sorted(previous - current) if out.remove(path, check)]
+    removing = sorted(previous - current)
+    # Read before they go; what cannot be read (a link, say) is not removed either.
+    olds = {path: _old_feed(out, path) for path in removing if is_feed_file(path)} if report.changes is not None else {}
+    report.removed = [path for path in removing if out.remove(path, check)]
+    if report.changes is not None:
+        report.changes += [diff_feed(path, olds[path], None) for path in report.removed if olds.get(path) is not None]
     if not check:
         out.remove_empty_folders(report.removed)
         # The files must be durable before the manifest that no longer lists the removed ones.
@@ -286,3 +304,13 @@ def check_output_folder(config: Config) -> None:
 def _put(out: OutputFolder, path: str, data: bytes, check: bool) -> bool:
     """Write ``data`` if it differs (or, in check mode, only say whether it does)."""
     return not out.is_current(path, data) if check else out.write_if_changed(path, data)
+
+
+
+def _old_feed(out: OutputFolder, path: str) -> bytes | None:
+    """The bytes of ``path`` before this build changes it; None when it is not
+    a regular file reached through real folders (a new feed, a link)."""
+    try:
+        return out.read(path)
+    except (OSError, WriteError):
+        return None
