@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from .build import BuildReport, build, open_cache
+from .changes import REPORT_FORMATS
 from .plan import plan_build
 from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
@@ -109,6 +110,10 @@ _OPTIONS = {
                           help="Reuse what earlier builds learned about unchanged seeds  [default: on]"),
     "cache_dir": click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                               help="Folder of the build cache  [default: .feedpub-cache]"),
+    "ping": click.option("--ping/--no-ping", default=None,
+                         help="Notify the WebSub hub of each feed the build changed  [default: off]"),
+    "ping_timeout": click.option("--ping-timeout", type=click.FloatRange(0, min_open=True), metavar="SECONDS",
+                                 help="Seconds to wait for the hub's answer to each ping  [default: 10]"),
 }
 # What reading seeds depends on, and how they are read; `check` takes only these.
 _READING_OPTIONS = ("seeds", "config_file", "patterns", "timezone", "jobs", "cache", "cache_dir")
@@ -163,19 +168,27 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any seed has an error")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the feeds that would change")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only")
-@click.option("-v", "--verbose", is_flag=True, help="Also list every file written or removed")
-def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_file: Path | None,
-                  seeds: Path | None, **overrides: Any) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also list every file written or removed, and the feed items that changed")
+@click.option("--report", "report_format", type=click.Choice(REPORT_FORMATS), default=None,
+              help="Form of the feed item change report  [default: text]")
+@click.option("--report-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the change report to FILE instead of stderr")
+def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, report_format: str | None,
+                  report_file: Path | None, config_file: Path | None, seeds: Path | None, **overrides: Any) -> None:
     """Build the overall and per-topic feeds from SEEDS (default: ./seeds).
 
     \b
     Example:
         feedpub build seeds --out feeds --base-url https://example.org/feeds/
         feedpub build --check        # in CI: fail when feeds/ is stale
+        feedpub build --check --report markdown --report-file "$GITHUB_STEP_SUMMARY"
     """
+    # The item report costs a parse of every changed feed: only when it is shown.
+    changes = verbose or (check and not quiet) or report_format is not None or report_file is not None
     with _handle_errors(), _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
-        report = build(config, check=check, strict=strict, progress=_progress())
+        report = build(config, check=check, strict=strict, progress=_progress(), changes=changes)
     _print_problems(report, quiet)
     out = config.out
     if verbose or check:
@@ -186,6 +199,10 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_
             click.echo(f"{'would remove' if check else 'removed'}: {out / path}", err=check)
         if report.manifest_changed:
             click.echo(f"{verb}: {out / MANIFEST_NAME}", err=check)
+    if report.changes is not None and not report.aborted:
+        _show_changes(report, report_format or "text", report_file, out)
+    if config.ping and not check:
+        _ping(config, report, verbose)
     if not quiet:
         click.echo(summary_line(report))
     if report.aborted:
@@ -278,6 +295,45 @@ def serve_command(out: Path | None, config_file: Path | None, port: int) -> None
         pass
     finally:
         server.server_close()
+
+
+def _show_changes(report: BuildReport, fmt: str, path: Path | None, out: Path) -> None:
+    """Write the item change report to ``path``, else to stderr when there is any change."""
+    from .changes import format_changes
+
+    assert report.changes is not None
+    text = format_changes(report.changes, fmt, out.as_posix())
+    if path is None:
+        if report.changes:
+            click.echo(text, err=True, nl=False)
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise _ExitError(f"{path}: cannot write the change report: {error.strerror or error}", 1) from None
+
+
+def _ping(config: Config, report: BuildReport, verbose: bool) -> None:
+    """Notify the hub of each feed the build wrote; a failure is a warning, never an exit code."""
+    from .websub import feed_urls, ping_hub
+
+    urls = feed_urls(config.feeds_url, report.written)
+    if not urls:
+        return
+    if not config.hub:
+        click.echo("warning: ping is on but no hub is set (hub, --hub): nobody notified", err=True)
+        return
+    if not config.base_url:
+        click.echo("warning: ping needs base_url: a hub cannot fetch feeds from localhost; nobody notified",
+                   err=True)
+        return
+    for result in ping_hub(config.hub, urls, timeout=config.ping_timeout):
+        if not result.ok:
+            tries = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"
+            click.echo(f"warning: WebSub hub {result.hub} not notified of {result.url}: {result.error} "
+                       f"({tries}); the feeds are written", err=True)
+        elif verbose:
+            click.echo(f"pinged: {result.hub} for {result.url} (HTTP {result.status})")
 
 
 def summary_line(report: BuildReport) -> str:
