@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 from pathlib import Path
@@ -12,6 +11,7 @@ from click.testing import CliRunner
 
 from conftest import article_fields, make_config, write_seed
 from feedpub.build import build
+from feedpub import changes
 from feedpub.changes import diff_feed, format_changes, is_feed_file, parse_items
 from feedpub.cli import cli
 from feedpub.plan import SUFFIXES
@@ -19,8 +19,6 @@ from feedpub.writers import OutputFolder
 
 FORMATS = tuple(SUFFIXES)
 BASE_URL = "https://feeds.example.org/"
-# The module, not the function feedpub.build that the package exports under its name.
-build_module = importlib.import_module("feedpub.build")
 
 
 def run(tmp_path: Path, *args: str):
@@ -187,7 +185,7 @@ def test_a_normal_build_does_not_compare_feeds(edited, monkeypatch):
     def recording(function):
         return lambda *args: calls.append(function.__name__) or function(*args)
 
-    monkeypatch.setattr(build_module, "diff_feed", recording(diff_feed))
+    monkeypatch.setattr(changes, "diff_feed", recording(diff_feed))
     monkeypatch.setattr(OutputFolder, "read", recording(OutputFolder.read))
     assert run(edited).exit_code == 0
     assert run(edited, "--check", "-q").exit_code == 0
@@ -274,3 +272,9 @@ def test_markdown_cells_escape_what_would_break_the_table():
     text = format_changes([FileChange("all.rss.xml", "added", added=(item,))], "markdown", "feeds")
     [row] = [line for line in text.splitlines() if line.startswith("| added")]
     assert row.count(" | ") == 3 and "<script>" not in row and "\n" not in row
+
+
+def test_the_cli_offers_every_report_format():
+    from feedpub import cli as cli_module
+
+    assert cli_module.REPORT_FORMATS == changes.REPORT_FORMATS

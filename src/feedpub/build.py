@@ -14,10 +14,9 @@ import sys
 from dataclasses import dataclass, field
 from stat import S_ISREG
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import Cache, safely
-from .changes import FileChange, diff_feed, is_feed_file
 from .catalog import Progress, files_digest, scan_seed_files
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning, WriteError
@@ -25,6 +24,9 @@ from .filters import FilterCounts
 from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
 from .writers import MANIFEST_NAME, OutputFolder, refuse_non_folder, render_manifest
+
+if TYPE_CHECKING:
+    from .changes import FileChange
 
 
 # Below this many files to render, starting worker processes costs more than it saves.
@@ -202,6 +204,9 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
         # build would remove.
         report.manifest_changed = out.write_if_changed(MANIFEST_NAME, render_manifest(current | previous))
         out.sync()
+    compare = report.changes is not None
+    if compare:
+        from .changes import diff_feed, is_feed_file  # only then: most builds compare nothing
     known = safely(cache, Cache.outputs, {})
     pending = []
     for path, fingerprint, render in plan.outputs():
@@ -211,11 +216,11 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
             pending.append((path, fingerprint, render))
     written: list[tuple[str, str, int, int]] = []
     for (path, fingerprint, _), data in zip(pending, _render_all(plan, pending, config.processes)):
-        compare = report.changes is not None and is_feed_file(path)
-        old = _old_feed(out, path) if compare else None  # read before it is replaced
+        feed = compare and is_feed_file(path)
+        old = _old_feed(out, path) if feed else None  # read before it is replaced
         changed = _put(out, path, data, check)
         (report.written if changed else report.unchanged).append(path)
-        if compare and changed:
+        if feed and changed:
             report.changes.append(diff_feed(path, old, data))
         report.rendered += 1
         if not check:
@@ -225,9 +230,9 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
         safely(cache, lambda c: c.put_outputs(written), None)
     removing = sorted(previous - current)
     # Read before they go; what cannot be read (a link, say) is not removed either.
-    olds = {path: _old_feed(out, path) for path in removing if is_feed_file(path)} if report.changes is not None else {}
+    olds = {path: _old_feed(out, path) for path in removing if is_feed_file(path)} if compare else {}
     report.removed = [path for path in removing if out.remove(path, check)]
-    if report.changes is not None:
+    if compare:
         report.changes += [diff_feed(path, olds[path], None) for path in report.removed if olds.get(path) is not None]
     if not check:
         out.remove_empty_folders(report.removed)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import asdict, dataclass, replace
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 # Which output files are feeds, by the suffixes plan.SUFFIXES gives them.
@@ -23,8 +24,6 @@ FEED_SUFFIXES = (".rss.xml", ".atom.xml", ".json")
 # The fields compared, in the order a change names them.
 FIELDS = ("title", "link", "date", "summary")
 REPORT_FORMATS = ("text", "markdown", "json")
-# The old file may be anything a pull request put there: never fetch or expand.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def is_feed_file(path: str) -> bool:
@@ -109,8 +108,12 @@ def parse_items(path: str, data: bytes) -> list[Item]:
     """The items of a feed file, in order. Raises ValueError when it is not a feed."""
     if path.endswith(".json"):
         return _json_items(data)
+    from lxml import etree  # here: every build imports this module, few compare feeds
+
+    # The old file may be anything a pull request put there: never fetch or expand.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
         raise ValueError(f"invalid XML: {error}") from None
     if root.tag == "rss":

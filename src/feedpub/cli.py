@@ -16,7 +16,6 @@ import click
 
 from . import __version__
 from .build import BuildReport, build, open_cache
-from .changes import REPORT_FORMATS
 from .plan import plan_build
 from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
@@ -26,6 +25,8 @@ from .writers import MANIFEST_NAME, refuse_non_folder
 # The forms `feedpub check --format` takes (feedpub.checks.FORMATS; kept here
 # so that other commands need not import the checker).
 CHECK_FORMATS = ("text", "json", "github")
+# The forms of the change report (feedpub.changes.REPORT_FORMATS, likewise).
+REPORT_FORMATS = ("text", "markdown", "json")
 # A progress bar only pays for itself on long builds, and only on a terminal.
 PROGRESS_MIN_SEEDS = 2000
 
