@@ -328,13 +328,18 @@ def _ping(config: Config, report: BuildReport, verbose: bool) -> None:
         click.echo("warning: ping needs base_url: a hub cannot fetch feeds from localhost; nobody notified",
                    err=True)
         return
-    for result in ping_hub(config.hub, urls, timeout=config.ping_timeout):
-        if not result.ok:
+    results = ping_hub(config.hub, urls, timeout=config.ping_timeout)
+    for result in results:
+        if not result.ok and result.attempts:
             tries = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"
             click.echo(f"warning: WebSub hub {result.hub} not notified of {result.url}: {result.error} "
                        f"({tries}); the feeds are written", err=True)
-        elif verbose:
+        elif verbose and result.ok:
             click.echo(f"pinged: {result.hub} for {result.url} (HTTP {result.status})")
+    unsent = [result for result in results if not result.attempts]
+    if unsent:
+        click.echo(f"warning: WebSub hub {config.hub} not notified of {len(unsent)} more feed(s): "
+                   f"{unsent[0].error}", err=True)
 
 
 def summary_line(report: BuildReport) -> str:

@@ -68,17 +68,31 @@ def ping_hub(
 ) -> list[PingResult]:
     """POST ``hub.mode=publish`` to ``hub`` for each of ``urls``; one result per URL.
 
-    Each request waits at most ``timeout`` seconds. A failed request (no
-    connection, a timeout, a status outside 2xx) is retried after each of
-    ``delays`` in turn (RETRY_DELAYS by default; ``sleep`` waits). A redirect
-    is an error too: following it would turn the POST into a GET. Never raises
-    for what the network or the hub does.
+    Each request waits at most ``timeout`` seconds. A request the hub may
+    answer next time (no connection, a timeout, 429 or 5xx) is retried after
+    each of ``delays`` in turn (RETRY_DELAYS by default; ``sleep`` waits);
+    another status outside 2xx is final. A redirect is an error too: following
+    it would turn the POST into a GET. When a URL still fails after its
+    retries, the hub is taken to be down and the remaining URLs are not sent
+    (attempts 0): a build with hundreds of changed feeds must not wait for a
+    dead hub hundreds of times. Never raises for what the network or the hub does.
     """
     if urllib.parse.urlsplit(hub).scheme not in ("http", "https"):  # urllib would open file: URLs too
         return [PingResult(hub, url, 0, 0, "the hub must be an http(s) URL") for url in urls]
     delays = RETRY_DELAYS if delays is None else delays
     opener = urllib.request.build_opener(_NoRedirect)
-    return [_publish(opener, hub, url, timeout, delays, sleep) for url in urls]
+    results: list[PingResult] = []
+    for url in urls:
+        if results and _is_transient(results[-1]):
+            results.append(PingResult(hub, url, 0, 0, f"not sent: the hub failed for {results[-1].url}"))
+            continue
+        results.append(_publish(opener, hub, url, timeout, delays, sleep))
+    return results
+
+
+def _is_transient(result: PingResult) -> bool:
+    """True for a failure the hub itself caused, which the next request would meet too."""
+    return not result.ok and (result.attempts == 0 or result.status in (0, 429) or result.status >= 500)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -96,7 +110,7 @@ def _publish(opener: urllib.request.OpenerDirector, hub: str, url: str, timeout:
             sleep(delay)
         attempts += 1
         status, error = _post(opener, hub, url, timeout)
-        if not error:
+        if not error or not _is_transient(PingResult(hub, url, status, attempts, error)):
             break
     return PingResult(hub, url, status, attempts, error)
 
