@@ -247,7 +247,8 @@ def test_diff_of_a_new_and_of_a_deleted_feed(tmp_path, fmt):
     assert removed.status == "removed" and [item.link for item in removed.removed] == links
 
 
-@pytest.mark.parametrize("old", [b"", b"<html/>", b"not xml <", b"\xff\xfe"])
+@pytest.mark.parametrize("old", [b"", b"<html/>", b"not xml <", b"\xff\xfe", b"[" * 100_000, b"<a>" * 100_000,
+                                 b'{"items": 1}', b"[]"])
 def test_an_old_file_that_is_no_feed_gives_a_note_not_a_traceback(tmp_path, old):
     data = render_all(tmp_path, {"1.txt": article_fields(1)})
     for fmt in FORMATS:

@@ -108,7 +108,7 @@ def parse_items(path: str, data: bytes) -> list[Item]:
     """The items of a feed file, in order. Raises ValueError when it is not a feed."""
     if path.endswith(".json"):
         return _json_items(data)
-    from lxml import etree  # here: every build imports this module, few compare feeds
+    from lxml import etree  # here: only builds asked for a report pay for importing it
 
     # The old file may be anything a pull request put there: never fetch or expand.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -144,7 +144,7 @@ def _atom_item(element: etree._Element) -> Item:
 def _json_items(data: bytes) -> list[Item]:
     try:
         document = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # nested too deep: RecursionError
         raise ValueError(f"invalid JSON: {error}") from None
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
