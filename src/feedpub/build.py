@@ -14,16 +14,19 @@ import sys
 from dataclasses import dataclass, field
 from stat import S_ISREG
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .cache import Cache, safely
 from .catalog import Progress, scan_seed_files
 from .config import Config, deployment_warnings
-from .errors import OutputError, SeedError, SeedWarning
+from .errors import OutputError, SeedError, SeedWarning, WriteError
 from .filters import FilterCounts, selection_warnings
 from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
 from .writers import MANIFEST_NAME, OutputFolder, refuse_non_folder, render_manifest
+
+if TYPE_CHECKING:
+    from .changes import FileChange
 
 
 # Below this many files to render, starting worker processes costs more than it saves.
@@ -39,6 +42,8 @@ class BuildReport:
     In check mode ``written`` and ``removed`` list what *would* change.
     ``parsed`` counts seeds the cache could not answer for; ``rendered`` the
     files whose fingerprint changed (the others were not rendered at all).
+    ``changes`` is the item-level difference of each feed file written or
+    removed, in that order; None unless the build was asked for it.
     """
 
     read: int = 0
@@ -58,6 +63,7 @@ class BuildReport:
     rendered: int = 0
     check: bool = False
     aborted: bool = False
+    changes: list[FileChange] | None = None
 
     @property
     def changed(self) -> bool:
@@ -71,13 +77,16 @@ def build(
     strict: bool = False,
     progress: Progress | None = None,
     lock_timeout: float | None = None,
+    changes: bool = False,
 ) -> BuildReport:
     """Build every feed of ``config`` into ``config.out``.
 
     ``check`` writes nothing and reports what would change. ``strict`` writes
     nothing at all when any seed has an error. Writing happens under a lock on
     the output folder (waiting up to ``lock_timeout`` seconds for another
-    build; LOCK_TIMEOUT by default). Raises OutputError when the output
+    build; LOCK_TIMEOUT by default). ``changes`` also compares each feed file
+    written or removed with its old version, item by item (report.changes);
+    it costs a parse of both versions, so it is off unless asked. Raises OutputError when the output
     folder is unsafe to write to, WriteError when a file in it cannot be
     written (a link inside it, a full disk) or another build holds it.
     """
@@ -92,7 +101,8 @@ def build(
             snapshot = safely(cache, lambda c: c.last_build(build_key(config, digest)), None)
             fields = replay(snapshot, config.out, MANIFEST_NAME) if snapshot is not None else None
             if fields is not None:
-                report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check)
+                report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check,
+                                     changes=[] if changes else None)
                 if strict and report.errors:
                     report.unchanged, report.aborted = [], True
                 return report
@@ -109,6 +119,7 @@ def build(
             warnings=plan.catalog.warnings + selection_warnings(config, plan.catalog.read, plan.catalog.listings),
             config_warnings=deployment_warnings(config),
             check=check,
+            changes=[] if changes else None,
         )
         if strict and report.errors:
             report.aborted = True
@@ -193,6 +204,9 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
         # build would remove.
         report.manifest_changed = out.write_if_changed(MANIFEST_NAME, render_manifest(current | previous))
         out.sync()
+    compare = report.changes is not None
+    if compare:
+        from .changes import diff_feed, is_feed_file  # only then: most builds compare nothing
     known = safely(cache, Cache.outputs, {})
     pending = []
     for path, fingerprint, render in plan.outputs():
@@ -202,15 +216,24 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
             pending.append((path, fingerprint, render))
     written: list[tuple[str, str, int, int]] = []
     for (path, fingerprint, _), data in zip(pending, _render_all(plan, pending, config.processes)):
+        feed = compare and is_feed_file(path)
+        old = _old_feed(out, path) if feed else None  # read before it is replaced
         changed = _put(out, path, data, check)
         (report.written if changed else report.unchanged).append(path)
+        if feed and changed:
+            report.changes.append(diff_feed(path, old, data))
         report.rendered += 1
         if not check:
             stat = out.lstat(path)
             written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
     if written:
         safely(cache, lambda c: c.put_outputs(written), None)
-    report.removed = [path for path in sorted(previous - current) if out.remove(path, check)]
+    removing = sorted(previous - current)
+    # Read before they go; what cannot be read (a link, say) is not removed either.
+    olds = {path: _old_feed(out, path) for path in removing if is_feed_file(path)} if compare else {}
+    report.removed = [path for path in removing if out.remove(path, check)]
+    if compare:
+        report.changes += [diff_feed(path, olds[path], None) for path in report.removed if olds.get(path) is not None]
     if not check:
         out.remove_empty_folders(report.removed)
         # The files must be durable before the manifest that no longer lists the removed ones.
@@ -286,3 +309,13 @@ def check_output_folder(config: Config) -> None:
 def _put(out: OutputFolder, path: str, data: bytes, check: bool) -> bool:
     """Write ``data`` if it differs (or, in check mode, only say whether it does)."""
     return not out.is_current(path, data) if check else out.write_if_changed(path, data)
+
+
+
+def _old_feed(out: OutputFolder, path: str) -> bytes | None:
+    """The bytes of ``path`` before this build changes it; None when it is not
+    a regular file reached through real folders (a new feed, a link)."""
+    try:
+        return out.read(path)
+    except (OSError, WriteError):
+        return None

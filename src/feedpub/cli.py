@@ -29,6 +29,8 @@ from .writers import MANIFEST_NAME, refuse_non_folder
 # The forms `feedpub check --format` takes (feedpub.checks.FORMATS; kept here
 # so that other commands need not import the checker).
 CHECK_FORMATS = ("text", "json", "github")
+# The forms of the change report (feedpub.changes.REPORT_FORMATS, likewise).
+REPORT_FORMATS = ("text", "markdown", "json")
 # A progress bar only pays for itself on long builds, and only on a terminal.
 PROGRESS_MIN_SEEDS = 2000
 
@@ -199,6 +201,10 @@ _OPTIONS = {
                           help="Reuse what earlier builds learned about unchanged seeds  [default: on]"),
     "cache_dir": click.option("--cache-dir", type=_PathType(file_okay=False, path_type=Path),
                               help="Folder of the build cache  [default: .feedpub-cache]"),
+    "ping": click.option("--ping/--no-ping", default=None,
+                         help="Notify the WebSub hub of each feed the build changed  [default: off]"),
+    "ping_timeout": click.option("--ping-timeout", type=click.FloatRange(0, min_open=True), metavar="SECONDS",
+                                 help="Seconds to wait for the hub's answer to each ping  [default: 10]"),
 }
 # What reading seeds depends on, and how they are read; `check` takes only these.
 _READING_OPTIONS = ("seeds", "config_file", "patterns", "timezone", "jobs", "cache", "cache_dir")
@@ -254,19 +260,27 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any seed has an error")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the feeds that would change")
 @_quiet_option()
-@_verbose_option("Also list every file written or removed; the traceback of an internal error")
-def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_file: Path | None,
-                  seeds: Path | None, **overrides: Any) -> None:
+@_verbose_option("Also list every file written or removed and the feed items that changed; "
+                 "the traceback of an internal error")
+@click.option("--report", "report_format", type=click.Choice(REPORT_FORMATS), default=None,
+              help="Form of the feed item change report  [default: text]")
+@click.option("--report-file", type=_PathType(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the change report to FILE instead of stderr")
+def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, report_format: str | None,
+                  report_file: Path | None, config_file: Path | None, seeds: Path | None, **overrides: Any) -> None:
     """Build the overall and per-topic feeds from SEEDS (default: ./seeds).
 
     \b
     Example:
         feedpub build seeds --out feeds --base-url https://example.org/feeds/
         feedpub build --check        # in CI: fail when feeds/ is stale
+        feedpub build --check --report markdown --report-file "$GITHUB_STEP_SUMMARY"
     """
+    # The item report costs a parse of every changed feed: only when it is shown.
+    changes = verbose or (check and not quiet) or report_format is not None or report_file is not None
     with _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
-        report = build(config, check=check, strict=strict, progress=_progress(quiet))
+        report = build(config, check=check, strict=strict, progress=_progress(quiet), changes=changes)
     _print_problems(report, quiet)
     out = config.out
     if verbose or check:
@@ -277,6 +291,10 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, config_
             click.echo(f"{'would remove' if check else 'removed'}: {out / path}", err=check)
         if report.manifest_changed:
             click.echo(f"{verb}: {out / MANIFEST_NAME}", err=check)
+    if report.changes is not None and not report.aborted:
+        _show_changes(report, report_format or "text", report_file, out)
+    if config.ping and not check:
+        _ping(config, report, verbose)
     if not quiet:
         click.echo(summary_line(report))
     if report.aborted:
@@ -392,6 +410,50 @@ def serve_command(out: Path | None, config_file: Path | None, port: int, quiet: 
         pass
     finally:
         server.server_close()
+
+
+def _show_changes(report: BuildReport, fmt: str, path: Path | None, out: Path) -> None:
+    """Write the item change report to ``path``, else to stderr when there is any change."""
+    from .changes import format_changes
+
+    assert report.changes is not None
+    text = format_changes(report.changes, fmt, out.as_posix())
+    if path is None:
+        if report.changes:
+            click.echo(text, err=True, nl=False)
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise _ExitError(f"{path}: cannot write the change report: {error.strerror or error}", 1) from None
+
+
+def _ping(config: Config, report: BuildReport, verbose: bool) -> None:
+    """Notify the hub of each feed the build wrote; a failure is a warning, never an exit code."""
+    from .websub import feed_urls, ping_hub
+
+    urls = feed_urls(config.feeds_url, report.written)
+    if not urls:
+        return
+    if not config.hub:
+        click.echo("warning: ping is on but no hub is set (hub, --hub): nobody notified", err=True)
+        return
+    if not config.base_url:
+        click.echo("warning: ping needs base_url: a hub cannot fetch feeds from localhost; nobody notified",
+                   err=True)
+        return
+    results = ping_hub(config.hub, urls, timeout=config.ping_timeout)
+    for result in results:
+        if not result.ok and result.attempts:
+            tries = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"
+            click.echo(f"warning: WebSub hub {result.hub} not notified of {result.url}: {result.error} "
+                       f"({tries}); the feeds are written", err=True)
+        elif verbose and result.ok:
+            click.echo(f"pinged: {result.hub} for {result.url} (HTTP {result.status})")
+    unsent = [result for result in results if not result.attempts]
+    if unsent:
+        click.echo(f"warning: WebSub hub {config.hub} not notified of {len(unsent)} more feed(s): "
+                   f"{unsent[0].error}", err=True)
 
 
 def summary_line(report: BuildReport) -> str:

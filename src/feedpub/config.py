@@ -52,6 +52,8 @@ class Config:
     ``archive`` adds RFC 5005 archive pages; ``index_page`` writes index.html.
     ``jobs`` is the number of processes that parse seeds (0: one per core);
     ``cache`` keeps normalized seeds and output fingerprints in ``cache_dir``.
+    ``ping`` notifies ``hub`` of each feed a build changed, waiting up to
+    ``ping_timeout`` seconds for each answer.
     """
 
     seeds: Path = Path("seeds")
@@ -79,6 +81,8 @@ class Config:
     jobs: int = 0
     cache: bool = True
     cache_dir: Path = Path(".feedpub-cache")
+    ping: bool = False
+    ping_timeout: float = 10.0
 
     @property
     def feeds_url(self) -> str:
@@ -134,6 +138,8 @@ _KEY_TYPES: dict[str, type | tuple[type, ...]] = {
     "jobs": int,
     "cache": bool,
     "cache_dir": str,
+    "ping": bool,
+    "ping_timeout": (int, float),
 }
 assert set(_KEY_TYPES) == {f.name for f in fields(Config)}
 
@@ -203,6 +209,8 @@ def validate(config: Config) -> Config:
         raise ConfigError("description must not be empty: RSS requires one")
     if not 0 <= config.jobs <= MAX_JOBS:
         raise ConfigError(f"jobs must be 0 (one per core) to {MAX_JOBS}, not {config.jobs}")
+    if not 0 < config.ping_timeout < float("inf"):  # also false for NaN
+        raise ConfigError(f"ping_timeout must be a number of seconds above 0, not {config.ping_timeout}")
     if config.ttl < 0:
         raise ConfigError(f"ttl must be 0 (none) or a number of minutes, not {config.ttl}")
     unknown = [fmt for fmt in config.formats if fmt not in FEED_FORMATS]
@@ -364,7 +372,7 @@ def _from_mapping(data: dict[str, Any], where: str) -> dict[str, Any]:
             raise ConfigError(f"{where}: unknown key {key!r}{_did_you_mean(key)}")
         expected = _KEY_TYPES[key]
         # bool is an int in Python; a limit of `true` is a mistake, not 1.
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(
                 f"{where}: {key} must be {_type_name(expected)}, not {type(value).__name__}"
             )
@@ -384,5 +392,5 @@ def _did_you_mean(key: str) -> str:
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", bool: "true or false", list: "a list"}
+    names = {str: "a string", int: "an integer", bool: "true or false", list: "a list", (int, float): "a number"}
     return names[expected]  # type: ignore[index]

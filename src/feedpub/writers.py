@@ -143,6 +143,14 @@ class OutputFolder:
         except FileNotFoundError:
             return False
 
+    def read(self, name: str) -> bytes:
+        """The bytes of the file ``name``. Raises OSError when it is missing or
+        a link, WriteError when a folder on the way is a link or a file."""
+        folder = self.folder(posixpath.dirname(name))
+        if folder is None:
+            raise FileNotFoundError(errno.ENOENT, "no such folder", self.show(name))
+        return _read(folder / posixpath.basename(name))
+
     def lstat(self, name: str) -> os.stat_result:
         """The lstat of ``name``, a file this build wrote or found current."""
         return os.lstat(self.real / name)
