@@ -279,6 +279,26 @@ def serve_command(out: Path | None, config_file: Path | None, port: int) -> None
         server.server_close()
 
 
+@cli.command("init")
+@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--ci", type=click.Choice(("github",)), help="Also write a CI workflow for this service")
+def init_command(folder: Path, ci: str | None) -> None:
+    """Start a feedpub repository in FOLDER (default: .): a commented
+    feedpub.toml, an example seed, .gitignore lines and, with --ci github,
+    a GitHub Actions workflow. Never overwrites a file.
+
+    \b
+    Example:
+        feedpub init --ci github && feedpub build
+    """
+    from .scaffold import init_project
+
+    with _handle_errors():
+        steps = init_project(folder, ci=ci)
+    for step in steps:
+        click.echo(str(step))
+
+
 def summary_line(report: BuildReport) -> str:
     """One line: seeds read and what became of them, then feeds and files."""
     counts = report.counts
