@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from feedpub.hooks import build_hook
 from feedpub.scaffold import EXAMPLE_SEED, init_project
-
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parent.parent
 GIT_IDENTITY = ["-c", "user.name=feedpub tests", "-c", "user.email=tests@example.org", "-c", "commit.gpgsign=false"]
@@ -88,6 +87,7 @@ def bad_seed_text(seeds_repo: Path) -> str:
     return good.replace("https://example.org/articles/hello-feedpub", "javascript:alert(1)")
 
 
+@pytest.mark.slow
 def test_try_repo_runs_both_hooks_and_both_fail_on_a_new_bad_seed(seeds_repo, hooks_repo, tmp_path):
     (seeds_repo / "seeds" / "bad.txt").write_text(bad_seed_text(seeds_repo), encoding="utf-8")
     git(seeds_repo, "add", "-A")
@@ -108,6 +108,7 @@ def test_the_hooks_file_declares_both_hooks():
         assert hook["files"].startswith("^(seeds/")
 
 
+@pytest.mark.slow
 def test_check_hook_fails_on_a_bad_seed_and_passes_when_it_is_fixed(seeds_repo, hooks_repo, pre_commit_home):
     bad = seeds_repo / "seeds" / "bad.txt"
     good = (seeds_repo / "seeds" / EXAMPLE_SEED).read_text(encoding="utf-8")
@@ -124,6 +125,7 @@ def test_check_hook_fails_on_a_bad_seed_and_passes_when_it_is_fixed(seeds_repo, 
     assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
+@pytest.mark.slow
 def test_build_hook_fails_when_it_wrote_feeds_then_passes(seeds_repo, hooks_repo, pre_commit_home):
     first = run_hook(seeds_repo, "feedpub-build", hooks_repo, pre_commit_home)
     assert first.returncode == 1, first.stdout + first.stderr
@@ -141,3 +143,22 @@ def test_build_hook_fails_when_it_wrote_feeds_then_passes(seeds_repo, hooks_repo
     third = run_hook(seeds_repo, "feedpub-build", hooks_repo, pre_commit_home)
     assert third.returncode == 1, third.stdout + third.stderr
     assert "Hello again" in (seeds_repo / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
+
+
+def test_build_hook_exit_codes_in_process(tmp_path, monkeypatch, capsys):
+    """The console script itself: 1 when it wrote, 0 when current, 2 passed on."""
+    init_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as wrote:
+        build_hook([])
+    assert wrote.value.code == 1
+    assert "stage them" in capsys.readouterr().err
+    assert (tmp_path / "feeds" / "all.atom.xml").is_file()
+    with pytest.raises(SystemExit) as current:
+        build_hook([])
+    assert current.value.code == 0
+    assert capsys.readouterr() == ("", "")  # a passing hook is silent
+    with pytest.raises(SystemExit) as usage:
+        build_hook(["--limit", "x"])
+    assert usage.value.code == 2
+    assert "--limit" in capsys.readouterr().err

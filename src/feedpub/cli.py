@@ -280,10 +280,10 @@ def serve_command(out: Path | None, config_file: Path | None, port: int) -> None
 
 
 @cli.command("init")
-@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.argument("folder", metavar="[DIR]", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--ci", type=click.Choice(("github",)), help="Also write a CI workflow for this service")
 def init_command(folder: Path, ci: str | None) -> None:
-    """Start a feedpub repository in FOLDER (default: .): a commented
+    """Start a feedpub repository in DIR (default: .): a commented
     feedpub.toml, an example seed, .gitignore lines and, with --ci github,
     a GitHub Actions workflow. Never overwrites a file.
 
