@@ -145,6 +145,13 @@ def test_no_expression_inside_a_script(path):
         assert "${{" not in step.get("run", ""), step.get("name")
 
 
+def test_every_job_has_a_timeout():
+    """A hung build holds the branch's concurrency group; GitHub's default limit is 6 hours."""
+    for workflow in WORKFLOWS:
+        for name, job in yaml.safe_load(workflow.read_text())["jobs"].items():
+            assert job.get("timeout-minutes"), f"{workflow.name}: job {name} has no timeout-minutes"
+
+
 def test_the_workflow_passes_only_inputs_the_action_declares():
     inputs = set(yaml.safe_load(ACTION.read_text())["inputs"])
     commands = set(re.findall(r"^\s+(\w[\w-]*)\)$", _run_script(), re.MULTILINE))
