@@ -456,6 +456,25 @@ def _ping(config: Config, report: BuildReport, verbose: bool) -> None:
                    f"{unsent[0].error}", err=True)
 
 
+@cli.command("init")
+@click.argument("folder", metavar="[DIR]", required=False, default=".", type=_PathType(path_type=Path))
+@click.option("--ci", type=click.Choice(("github",)), help="Also write a CI workflow for this service")
+def init_command(folder: Path, ci: str | None) -> None:
+    """Start a feedpub repository in DIR (default: .): a commented
+    feedpub.toml, an example seed, .gitignore lines and, with --ci github,
+    a GitHub Actions workflow. Never overwrites a file.
+
+    \b
+    Example:
+        feedpub init --ci github && feedpub build
+    """
+    from .scaffold import init_project
+
+    steps = init_project(folder, ci=ci)
+    for step in steps:
+        click.echo(str(step))
+
+
 def summary_line(report: BuildReport) -> str:
     """One line: seeds read and what became of them, then feeds and files."""
     counts = report.counts
