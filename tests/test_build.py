@@ -216,3 +216,37 @@ def test_plan_paths_are_the_paths_of_its_outputs(corpus, index_page):
     plan = plan_build(make_config(corpus, index_page=index_page))
     assert plan.paths() == [path for path, _, _ in plan.outputs()]
     assert ("index.html" in plan.paths()) is index_page
+
+
+def _archive_corpus(tmp_path, count):
+    """``count`` seeds over four topics that overlap in changing ways, so feeds
+    share some of their articles but never all."""
+    names = ["AI", "Space", "Rust", "Film"]
+    for n in range(count):
+        topics = [name for bit, name in enumerate(names) if (n * 7 + 3) % 11 & (1 << bit)] or ["AI"]
+        write_seed(tmp_path / "seeds", f"{n:03d}.txt", **article_fields(n, topics=topics))
+
+
+@pytest.mark.parametrize("jobs, cache", [(1, False), (2, True)])
+def test_archives_past_the_resolver_memory_equal_a_preloaded_build(tmp_path, monkeypatch, jobs, cache):
+    from feedpub import catalog
+
+    _archive_corpus(tmp_path, 90)
+    preloaded = []
+    original = catalog.Resolver.preload
+    monkeypatch.setattr(catalog.Resolver, "preload", lambda self, items: preloaded.append(original(self, items))
+                        or preloaded[-1])
+    reference = make_config(tmp_path, archive=True, limit=5, jobs=2, cache=False, out=tmp_path / "reference")
+    build(reference)
+    assert preloaded == [True]  # the reference rendered in worker processes, everything loaded first
+
+    monkeypatch.setattr(catalog, "RESOLVER_MEMORY", 10)
+    config = make_config(tmp_path, archive=True, limit=5, jobs=jobs, cache=cache)
+    for _ in range(2 if cache else 1):  # with a cache: the articles come from its records the second time
+        for path in config.out.rglob("*.xml"):
+            path.unlink()
+        report = build(config)
+    assert not report.errors
+    expected = feed_files(reference.out)
+    assert sum(path.startswith("archive/") for path in expected) >= 30
+    assert feed_files(config.out) == expected

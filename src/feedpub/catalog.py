@@ -17,7 +17,7 @@ import fnmatch
 import re
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .cache import TOPIC_SEPARATOR, Cache, dumps, safely
 from .errors import SeedError, SeedWarning
@@ -32,6 +32,9 @@ _NO_LISTING = (None,) * 7
 _NO_STAT = (0, 0, 0)
 # Below this many seeds to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_SEEDS = 400
+# Most full Articles a Resolver keeps loaded at once, and the most that rendering
+# in worker processes preloads (past it the main process renders).
+RESOLVER_MEMORY = 20_000
 
 
 @dataclass(slots=True)
@@ -222,10 +225,8 @@ def deduplicate(items: list) -> tuple[list, list[SeedWarning]]:
 
 class Resolver:
     """Full Articles for Listings: from the cache's records, else by reading the
-    seed again. Remembers what it loaded, up to a bound, since one article is
-    often in several feeds."""
-
-    MEMORY = 20_000
+    seed again. Remembers what it loaded, up to RESOLVER_MEMORY articles, since
+    one article is often in several feeds."""
 
     def __init__(self, root: Path, timezone: str, cache: Cache | None) -> None:
         self._root, self._timezone, self._cache = root, timezone, cache
@@ -238,23 +239,32 @@ class Resolver:
         True when they do: :meth:`articles` then needs neither cache nor disk,
         which is what rendering in forked processes needs."""
         wanted = {listing.source for listing in listings}
-        if len(wanted) > self.MEMORY:
+        if len(wanted) > RESOLVER_MEMORY:
             return False
-        missing = [source for source in sorted(wanted) if source not in self._memo]
-        if len(self._memo) + len(missing) > self.MEMORY:
-            self._memo = {source: self._memo[source] for source in wanted if source in self._memo}
-            missing = [source for source in sorted(wanted) if source not in self._memo]
-        if missing:
-            self._load(missing)
+        self._ensure(sorted(wanted))
         return True
 
     def articles(self, listings: Sequence[Listing]) -> list[Article]:
-        missing = [listing.source for listing in listings if listing.source not in self._memo]
-        if missing:
-            if len(self._memo) + len(missing) > self.MEMORY:
-                self._memo.clear()
-            self._load(missing)
+        """The Articles of ``listings``, in their order."""
+        self._ensure([listing.source for listing in listings])
         return [self._memo[listing.source] for listing in listings]
+
+    def batches(self, listings: Sequence[Listing], size: int) -> Iterator[list[Article]]:
+        """The Articles of ``listings`` in order, ``size`` at a time: a feed of
+        any length costs at most RESOLVER_MEMORY loaded articles."""
+        for start in range(0, len(listings), size):
+            yield self.articles(listings[start:start + size])
+
+    def _ensure(self, sources: list[str]) -> None:
+        """Have every one of ``sources`` in the memo. When the memo would
+        outgrow its bound it keeps only those of ``sources`` (still wanted
+        now) and forgets the rest."""
+        missing = [source for source in dict.fromkeys(sources) if source not in self._memo]
+        if not missing:
+            return
+        if len(self._memo) + len(missing) > RESOLVER_MEMORY:
+            self._memo = {source: self._memo[source] for source in sources if source in self._memo}
+        self._load(missing)
 
     def _load(self, sources: list[str]) -> None:
         from .records import record_to_article
