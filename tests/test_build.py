@@ -250,3 +250,43 @@ def test_archives_past_the_resolver_memory_equal_a_preloaded_build(tmp_path, mon
     expected = feed_files(reference.out)
     assert sum(path.startswith("archive/") for path in expected) >= 30
     assert feed_files(config.out) == expected
+
+
+def test_feeds_rendered_a_batch_at_a_time_equal_one_piece_renders(tmp_path, monkeypatch):
+    from feedpub import plan as plan_module
+    from feedpub.render import render_feed
+
+    seeds = tmp_path / "seeds"
+    for n in range(12):
+        # Updates later than publication, in another zone: the feed heads' dates come from Listings.
+        updated = f"2024-03-{n % 9 + 1:02d}T{n:02d}:30:00+05:30" if n % 3 else None
+        write_seed(seeds, f"{n}.txt", **article_fields(n, topics=["AI", "Space"][: n % 2 + 1],
+                                                        **({"updatedDateTime": updated} if updated else {})))
+    monkeypatch.setattr(plan_module, "RENDER_BATCH", 5)
+    plan = plan_build(make_config(tmp_path, limit=0))
+    assert max(len(feed.items) for feed in plan.feeds) == 12
+    for feed in plan.feeds:
+        assert plan.render(feed) == render_feed(plan.articles_of(feed), feed.meta, feed.fmt, plan.refs), feed.path
+
+
+def test_a_build_that_fails_while_rendering_changes_no_file(corpus, monkeypatch):
+    from feedpub import jsonfeed
+
+    config = make_config(corpus, formats=("rss", "atom", "json"))
+    build(config)
+    before = feed_files(config.out)
+    write_seed(corpus / "seeds", "5.txt", **article_fields(5, title="Edited", topics=["AI", "Space"]))
+
+    def fail(*args):
+        raise RuntimeError("an unexpected bug")
+
+    monkeypatch.setattr(jsonfeed, "_item", fail)  # the RSS and Atom feeds render before the first JSON one
+    with pytest.raises(RuntimeError, match="an unexpected bug"):
+        build(config)
+    after = feed_files(config.out)
+    manifest = after.pop(MANIFEST_NAME)  # it names the new topic's files before any is written
+    assert b"topics/space.rss.xml" in manifest
+    assert after == {path: data for path, data in before.items() if path != MANIFEST_NAME}
+    monkeypatch.undo()
+    report = build(config)  # the next build does it all, and cleans up
+    assert "all.rss.xml" in report.written and "topics/space.json" in report.written

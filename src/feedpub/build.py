@@ -12,7 +12,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .cache import Cache, safely
 from .catalog import Progress, files_digest, scan_seed_files
@@ -23,11 +23,14 @@ from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
 from .writers import (
     MANIFEST_NAME,
+    chunks_are_current,
+    commit_staged,
     is_current,
     output_lock,
     read_manifest,
     remove_stale_temporaries,
     render_manifest,
+    stage_if_changed,
     write_if_changed,
 )
 
@@ -196,17 +199,14 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache
             report.unchanged.append(path)  # same inputs, same file on disk: not even rendered
         else:
             pending.append((path, fingerprint, render))
-    written: list[tuple[str, str, int, int]] = []
-    for (path, fingerprint, _), data in zip(pending, _render_all(plan, pending, config.processes)):
-        target = config.out / path
-        changed = _put(target, data, check)
-        (report.written if changed else report.unchanged).append(path)
-        report.rendered += 1
-        if not check:
-            stat = target.stat()
+    _render_pending(config, plan, pending, report, check)
+    if not check:
+        written = []
+        for path, fingerprint, _ in pending:
+            stat = (config.out / path).stat()
             written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
-    if written:
-        safely(cache, lambda c: c.put_outputs(written), None)
+        if written:
+            safely(cache, lambda c: c.put_outputs(written), None)
     for path in sorted(previous - current):
         target = config.out / path
         if target.is_file():
@@ -216,11 +216,39 @@ def _write_outputs(config: Config, plan: Plan, report: BuildReport, cache: Cache
     report.manifest_changed |= _put(manifest, render_manifest(current), check)
 
 
-def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
-    """The bytes of each pending file, in order. With many files to render,
-    in forked processes: they inherit the plan and its loaded Articles, so
-    only an index goes to a worker and only bytes come back. Processes, not
-    threads: feedgen switches the process-wide locale while it formats dates."""
+def _render_pending(config: Config, plan: Plan, pending: list, report: BuildReport, check: bool) -> None:
+    """Render each pending file and write those whose bytes changed (in check
+    mode, only compare). Every file is rendered, into a temporary file next to
+    it, before any is replaced: a build that fails while rendering leaves every
+    feed as it was, never a set of feeds half old and half new (a current feed
+    linking to an archive page not written yet, say)."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for (path, _, _), chunks in zip(pending, _render_all(plan, pending, config.processes)):
+            target = config.out / path
+            if check:
+                changed = not chunks_are_current(target, chunks)
+            else:
+                temporary = stage_if_changed(target, chunks)
+                changed = temporary is not None
+                if temporary is not None:
+                    staged.append((temporary, target))
+            (report.written if changed else report.unchanged).append(path)
+            report.rendered += 1
+        for temporary, target in staged:
+            commit_staged(temporary, target)
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)  # only those not committed are still there
+
+
+def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[Iterable[bytes]]:
+    """The bytes of each pending file, in order, as chunks. With many files to
+    render whose articles fit in memory at once, in forked processes: they
+    inherit the plan and its loaded Articles, so only an index goes to a worker
+    and only bytes come back. Else in this process, a batch of articles at a
+    time. Processes, not threads: feedgen switches the process-wide locale
+    while it formats dates."""
     renders = [render for _, _, render in pending]
     feeds = {feed.path: feed for feed in plan.feeds}
     needed = (item for path, _, _ in pending if path in feeds for item in feeds[path].items)
@@ -235,7 +263,8 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
     key = id(renders)  # one entry per build, should two run in threads of one process
     _RENDERS[key] = renders
     try:
-        yield from ordered_map(_render_one, [(key, n) for n in range(len(renders))], processes, PARALLEL_MIN_FEEDS)
+        for data in ordered_map(_render_one, [(key, n) for n in range(len(renders))], processes, PARALLEL_MIN_FEEDS):
+            yield (data,)
     finally:
         del _RENDERS[key]
 
@@ -243,11 +272,11 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
 def _render_one(task: tuple[int, int]) -> bytes:
     """Worker: render file ``n`` of the build ``key`` that forked this process."""
     key, n = task
-    return _RENDERS[key][n]()
+    return b"".join(_RENDERS[key][n]())
 
 
 # What forked render workers inherit: the pending renders of each build.
-_RENDERS: dict[int, list[Callable[[], bytes]]] = {}
+_RENDERS: dict[int, list[Callable[[], Iterable[bytes]]]] = {}
 
 
 def _output_key(config: Config, path: str) -> str:

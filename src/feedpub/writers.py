@@ -132,3 +132,75 @@ def render_manifest(files: Iterable[str]) -> bytes:
 def _is_safe_relative(name: str) -> bool:
     path = PurePosixPath(name)
     return bool(name) and not path.is_absolute() and ".." not in path.parts and name not in (MANIFEST_NAME, LOCK_NAME)
+
+
+def stage_if_changed(path: Path, chunks: Iterable[bytes]) -> Path | None:
+    """Write ``chunks`` to a temporary file next to ``path``, synced, unless
+    ``path`` already holds exactly those bytes; compared as they stream, so a
+    file of any size costs one chunk of memory.
+
+    Returns the temporary file, for :func:`commit_staged` (so a build can
+    render every file before it replaces any), or None when nothing changed:
+    then nothing is left behind. On any error the temporary file is removed.
+    """
+    import tempfile  # here: a build that writes nothing need not import it
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = _Comparison(path)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                old.compare(chunk)
+                handle.write(chunk)
+            same = old.finish()
+            if not same:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if same:
+            Path(temporary).unlink()
+            return None
+        os.chmod(temporary, 0o644)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        old.finish()
+        raise
+    return Path(temporary)
+
+
+def commit_staged(temporary: Path, path: Path) -> None:
+    """Put a file :func:`stage_if_changed` wrote in place, atomically."""
+    os.replace(temporary, path)
+
+
+def chunks_are_current(path: Path, chunks: Iterable[bytes]) -> bool:
+    """True when ``path`` exists and holds exactly the bytes of ``chunks``."""
+    old = _Comparison(path)
+    for chunk in chunks:
+        old.compare(chunk)
+        if not old.same:
+            break  # the rest need not even be rendered
+    return old.finish()
+
+
+class _Comparison:
+    """Whether bytes that come in chunks equal a file's, read alongside."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._file = open(path, "rb")  # noqa: SIM115 - closed by finish()
+        except FileNotFoundError:
+            self._file = None
+        self.same = self._file is not None
+
+    def compare(self, chunk: bytes) -> None:
+        if self.same:
+            self.same = self._file.read(len(chunk)) == chunk  # type: ignore[union-attr]
+
+    def finish(self) -> bool:
+        """True when every byte was equal and the file has no more; closes it."""
+        if self._file is not None:
+            self.same = self.same and self._file.read(1) == b""
+            self._file.close()
+            self._file = None
+        return self.same
