@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
@@ -241,12 +242,19 @@ def test_archives_past_the_resolver_memory_equal_a_preloaded_build(tmp_path, mon
     assert preloaded == [True]  # the reference rendered in worker processes, everything loaded first
 
     monkeypatch.setattr(catalog, "RESOLVER_MEMORY", 10)
+    reads = Counter()
+    read = catalog.Resolver._read
+    monkeypatch.setattr(catalog.Resolver, "_read", lambda self, source: reads.update([source]) or read(self, source))
     config = make_config(tmp_path, archive=True, limit=5, jobs=jobs, cache=cache)
     for _ in range(2 if cache else 1):  # with a cache: the articles come from its records the second time
         for path in config.out.rglob("*.xml"):
             path.unlink()
+        reads.clear()
         report = build(config)
     assert not report.errors
+    # Articles are loaded again and again, but a seed is never parsed twice:
+    # from the cache's records, or without a cache, from the resolver's own.
+    assert reads.most_common(1)[0][1] == 1 if not cache else not reads
     expected = feed_files(reference.out)
     assert sum(path.startswith("archive/") for path in expected) >= 30
     assert feed_files(config.out) == expected
