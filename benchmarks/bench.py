@@ -7,7 +7,10 @@ For each size, in one run on the same corpus: (a) the floor: read every file
 and parse its front matter with PyYAML's C loader, one process; (b) `feedpub
 build` cold (empty cache, empty output); (c) warm, nothing changed; (d) warm
 after editing one seed (the newest article, so its feeds must change); (e)
-after adding 100 seeds. Each runs as its own process, as a user would run it.
+after adding 100 seeds; (f) every article in every feed (`--limit 0
+--min-quality 0`), cold, without a cache, into another folder: its peak RSS is
+what rendering the largest feeds costs. Each runs as its own process, as a
+user would run it.
 At the end the output must be byte-identical to a `--jobs 1 --no-cache` build
 of the same seeds, or the benchmark fails. Corpora are kept in
 benchmarks/corpus-<n> (not in git; --corpora DIR puts them elsewhere) and reused.
@@ -31,6 +34,8 @@ sys.path.insert(0, str(HERE))
 from generate_seeds import generate  # noqa: E402
 
 SETTINGS = ["--min-quality", "50", "--limit", "50", "--base-url", "https://feeds.example.org/", "-q"]
+# Step (f): the largest feeds there can be.
+EVERYTHING = ["--min-quality", "0", "--limit", "0", "--base-url", "https://feeds.example.org/", "-q", "--no-cache"]
 FLOOR = """
 import sys
 from pathlib import Path
@@ -90,6 +95,9 @@ def bench(count: int, jobs: list[str], corpora: Path = HERE) -> list[tuple[str, 
     rows.append(("(d) warm, one seed edited", *run(feedpub), count))
     generate(100, seeds, seed=count + 7, first=count)
     rows.append(("(e) warm, 100 seeds added", *run(feedpub), count + 100))
+    everything = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(work / "everything"),
+                  *EVERYTHING, *jobs]
+    rows.append(("(f) --limit 0 --min-quality 0, cold, no cache", *run(everything), count + 100))
     reference = work / "reference"
     run([sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(reference), "--jobs", "1", "--no-cache",
          *SETTINGS])

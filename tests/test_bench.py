@@ -13,7 +13,8 @@ def test_the_benchmark_prints_its_table_and_checks_the_output(tmp_path):
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| 40 |")]
     steps = [row.split("|")[2].strip() for row in rows]
-    assert [step[:3] for step in steps] == ["(a)", "(b)", "(c)", "(d)", "(e)"]
+    assert [step[:3] for step in steps] == ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)"]
+    assert "--limit 0" in steps[5]
     assert rows[0].rstrip().endswith("| 1.000 |")  # every figure is a ratio to the floor
     assert "output identical to a --jobs 1 --no-cache build: yes" in result.stdout
     assert (tmp_path / "corpus-40" / ".complete").exists()
