@@ -298,3 +298,26 @@ def test_a_build_that_fails_while_rendering_changes_no_file(corpus, monkeypatch)
     monkeypatch.undo()
     report = build(config)  # the next build does it all, and cleans up
     assert "all.rss.xml" in report.written and "topics/space.json" in report.written
+
+
+def test_long_feeds_render_here_while_workers_render_the_others(tmp_path, monkeypatch):
+    from feedpub import catalog, plan as plan_module
+
+    for n in range(90):
+        write_seed(tmp_path / "seeds", f"{n:03d}.txt", **article_fields(n, topics=["AI", f"T{n % 10}"]))
+    monkeypatch.setattr(plan_module, "RENDER_BATCH", 20)  # all and AI are long; the ten T topics are not
+    preloaded = []
+    original = catalog.Resolver.preload
+
+    def preload(self, items):
+        items = list(items)
+        preloaded.append(len(items))
+        return original(self, items)
+
+    monkeypatch.setattr(catalog.Resolver, "preload", preload)
+    parallel = make_config(tmp_path, limit=0, jobs=2, cache=False, out=tmp_path / "parallel")
+    build(parallel)
+    assert preloaded == [10 * 9 * 3]  # workers render the 30 short feeds (and OPML, index) only
+    serial = make_config(tmp_path, limit=0, jobs=1, cache=False, out=tmp_path / "serial")
+    build(serial)
+    assert feed_files(parallel.out) == feed_files(serial.out)

@@ -7,6 +7,7 @@ what to show.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sys
@@ -19,6 +20,7 @@ from .catalog import Progress, files_digest, scan_seed_files
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning
 from .filters import FilterCounts
+from . import plan as planning
 from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
 from .writers import (
@@ -243,16 +245,19 @@ def _render_pending(config: Config, plan: Plan, pending: list, report: BuildRepo
 
 
 def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[Iterable[bytes]]:
-    """The bytes of each pending file, in order, as chunks. With many files to
-    render whose articles fit in memory at once, in forked processes: they
-    inherit the plan and its loaded Articles, so only an index goes to a worker
-    and only bytes come back. Else in this process, a batch of articles at a
-    time. Processes, not threads: feedgen switches the process-wide locale
-    while it formats dates."""
+    """The bytes of each pending file, in order, as chunks. Feeds of more than
+    RENDER_BATCH items are rendered in this process, a batch of articles at a
+    time. With many other files to render, whose articles fit in memory at
+    once, those go to forked processes: they inherit the plan and its loaded
+    Articles, so only an index goes to a worker and only a file's bytes (a
+    bounded amount) come back. Processes, not threads: feedgen switches the
+    process-wide locale while it formats dates."""
     renders = [render for _, _, render in pending]
     feeds = {feed.path: feed for feed in plan.feeds}
-    needed = (item for path, _, _ in pending if path in feeds for item in feeds[path].items)
-    if (processes < 2 or len(renders) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
+    short = [n for n, (path, _, _) in enumerate(pending)
+             if path not in feeds or len(feeds[path].items) <= planning.RENDER_BATCH]
+    needed = (item for n in short if pending[n][0] in feeds for item in feeds[pending[n][0]].items)
+    if (processes < 2 or len(short) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
             or not plan.resolver.preload(needed)):
         for render in renders:
             yield render()
@@ -263,8 +268,13 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[Iterable[
     key = id(renders)  # one entry per build, should two run in threads of one process
     _RENDERS[key] = renders
     try:
-        for data in ordered_map(_render_one, [(key, n) for n in range(len(renders))], processes, PARALLEL_MIN_FEEDS):
-            yield (data,)
+        results = ordered_map(_render_one, [(key, n) for n in short], processes, PARALLEL_MIN_FEEDS)
+        # Fork the workers now, while every preloaded article is still loaded:
+        # rendering a long feed here lets the Resolver forget some.
+        results = itertools.chain([next(results)], results)
+        in_workers = set(short)
+        for n, render in enumerate(renders):
+            yield (next(results),) if n in in_workers else render()
     finally:
         del _RENDERS[key]
 
