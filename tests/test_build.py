@@ -321,3 +321,23 @@ def test_long_feeds_render_here_while_workers_render_the_others(tmp_path, monkey
     serial = make_config(tmp_path, limit=0, jobs=1, cache=False, out=tmp_path / "serial")
     build(serial)
     assert feed_files(parallel.out) == feed_files(serial.out)
+
+
+@pytest.mark.parametrize("new", [[b"abc", b"def"], [b"abcdef", b"!"], [b"abc", b"de"], [b"xbc", b"def"], []])
+def test_staging_compares_chunks_with_the_old_file_as_they_stream(tmp_path, new):
+    from feedpub.writers import chunks_are_current, commit_staged, stage_if_changed
+
+    target = tmp_path / "feed.xml"
+    target.write_bytes(b"abcdef")
+    before = target.stat()
+    same = b"".join(new) == b"abcdef"
+    assert chunks_are_current(target, iter(new)) is same
+    temporary = stage_if_changed(target, iter(new))
+    assert (temporary is None) is same
+    if temporary is not None:
+        assert target.read_bytes() == b"abcdef"  # staged, not yet in place
+        commit_staged(temporary, target)
+    assert target.read_bytes() == b"".join(new)
+    assert [p.name for p in tmp_path.iterdir()] == ["feed.xml"]
+    assert (target.stat().st_ino == before.st_ino) is same
+    assert not chunks_are_current(tmp_path / "missing.xml", iter(new))
