@@ -12,8 +12,10 @@ cache, empty output); (c) warm, nothing changed; (d) warm after editing one
 seed (the newest article, so its feeds must change); (e) after adding 100
 seeds; (f) a fresh checkout with the cache restored: every seed and feed file
 rewritten with the same bytes (new mtimes and inodes, as `git clone` leaves
-them), which is what CI pays on every run. Each runs as its own process, as a
-user would run it. At the end the output must be byte-identical to a `--jobs
+them), which is what CI pays on every run; (g) every article in every feed
+(`--limit 0 --min-quality 0`), cold, without a cache, into another folder: its
+peak RSS is what rendering the largest feeds costs. Each runs as its own
+process, as a user would run it. At the end the output must be byte-identical to a `--jobs
 1 --no-cache` build of the same seeds, or the benchmark fails. Then a table
 of µs per seed for each stage of a cold seed (stages.py) for each profile.
 Corpora are kept in benchmarks/corpus-<n> (plain) and corpus-web-<n> (not in
@@ -39,6 +41,8 @@ from generate_seeds import generate  # noqa: E402
 from stages import STAGES, stage_costs  # noqa: E402
 
 SETTINGS = ["--min-quality", "50", "--limit", "50", "--base-url", "https://feeds.example.org/", "-q"]
+# Step (g): the largest feeds there can be.
+EVERYTHING = ["--min-quality", "0", "--limit", "0", "--base-url", "https://feeds.example.org/", "-q", "--no-cache"]
 # libyaml refuses the surrogate-pair escapes JSON writers use for emoji: the
 # floor turns them into one escape, as feedpub does, so it parses every seed.
 FLOOR = r"""
@@ -121,6 +125,9 @@ def bench(count: int, jobs: list[str], corpora: Path = HERE, profile: str = "pla
     rows.append(("(e) warm, 100 seeds added", *run(feedpub), count + 100))
     fresh_checkout(seeds, out)
     rows.append(("(f) fresh checkout, cache restored", *run(feedpub), count + 100))
+    everything = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(work / "everything"),
+                  *EVERYTHING, *jobs]
+    rows.append(("(g) --limit 0 --min-quality 0, cold, no cache", *run(everything), count + 100))
     reference = work / "reference"
     run([sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(reference), "--jobs", "1", "--no-cache",
          *SETTINGS])

@@ -14,7 +14,8 @@ def test_the_benchmark_prints_its_table_and_checks_the_output(tmp_path):
     for profile in ("plain", "web"):
         rows = [line for line in result.stdout.splitlines() if line.startswith(f"| {profile} | 40 | (")]
         steps = [row.split("|")[3].strip() for row in rows]
-        assert [step[:3] for step in steps] == ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)"]
+        assert [step[:3] for step in steps] == ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)"]
+        assert "fresh checkout" in steps[5] and "--limit 0" in steps[6]
         assert rows[0].rstrip().endswith("| 1.000 |")  # every figure is a ratio to the floor
         stages = [line for line in result.stdout.splitlines() if line.startswith(f"| {profile} | 40 | ") and "%" in line]
         assert len(stages) == 1  # the per-stage table: one row a profile, with the fast-path share

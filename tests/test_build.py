@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 
@@ -216,3 +217,128 @@ def test_plan_paths_are_the_paths_of_its_outputs(corpus, index_page):
     plan = plan_build(make_config(corpus, index_page=index_page))
     assert plan.paths() == [path for path, _, _ in plan.outputs()]
     assert ("index.html" in plan.paths()) is index_page
+
+
+def _archive_corpus(tmp_path, count):
+    """``count`` seeds over four topics that overlap in changing ways, so feeds
+    share some of their articles but never all."""
+    names = ["AI", "Space", "Rust", "Film"]
+    for n in range(count):
+        topics = [name for bit, name in enumerate(names) if (n * 7 + 3) % 11 & (1 << bit)] or ["AI"]
+        write_seed(tmp_path / "seeds", f"{n:03d}.txt", **article_fields(n, topics=topics))
+
+
+@pytest.mark.parametrize("jobs, cache", [(1, False), (2, True)])
+def test_archives_past_the_resolver_memory_equal_a_preloaded_build(tmp_path, monkeypatch, jobs, cache):
+    from feedpub import catalog
+
+    _archive_corpus(tmp_path, 90)
+    preloaded = []
+    original = catalog.Resolver.preload
+    monkeypatch.setattr(catalog.Resolver, "preload", lambda self, items: preloaded.append(original(self, items))
+                        or preloaded[-1])
+    reference = make_config(tmp_path, archive=True, limit=5, jobs=2, cache=False, out=tmp_path / "reference")
+    build(reference)
+    assert preloaded == [True]  # the reference rendered in worker processes, everything loaded first
+
+    monkeypatch.setattr(catalog, "RESOLVER_MEMORY", 10)
+    reads = Counter()
+    read = catalog.Resolver._read
+    monkeypatch.setattr(catalog.Resolver, "_read", lambda self, source: reads.update([source]) or read(self, source))
+    config = make_config(tmp_path, archive=True, limit=5, jobs=jobs, cache=cache)
+    for _ in range(2 if cache else 1):  # with a cache: the articles come from its records the second time
+        for path in config.out.rglob("*.xml"):
+            path.unlink()
+        reads.clear()
+        report = build(config)
+    assert not report.errors
+    # Articles are loaded again and again, but a seed is never parsed twice:
+    # from the cache's records, or without a cache, from the resolver's own.
+    assert reads.most_common(1)[0][1] == 1 if not cache else not reads
+    expected = feed_files(reference.out)
+    assert sum(path.startswith("archive/") for path in expected) >= 30
+    assert feed_files(config.out) == expected
+
+
+def test_feeds_rendered_a_batch_at_a_time_equal_one_piece_renders(tmp_path, monkeypatch):
+    from feedpub import plan as plan_module
+    from feedpub.render import render_feed
+
+    seeds = tmp_path / "seeds"
+    for n in range(12):
+        # Updates later than publication, in another zone: the feed heads' dates come from Listings.
+        updated = f"2024-03-{n % 9 + 1:02d}T{n:02d}:30:00+05:30" if n % 3 else None
+        write_seed(seeds, f"{n}.txt", **article_fields(n, topics=["AI", "Space"][: n % 2 + 1],
+                                                        **({"updatedDateTime": updated} if updated else {})))
+    monkeypatch.setattr(plan_module, "RENDER_BATCH", 5)
+    plan = plan_build(make_config(tmp_path, limit=0))
+    assert max(len(feed.items) for feed in plan.feeds) == 12
+    for feed in plan.feeds:
+        assert plan.render(feed) == render_feed(plan.articles_of(feed), feed.meta, feed.fmt, plan.refs), feed.path
+
+
+def test_a_build_that_fails_while_rendering_changes_no_file(corpus, monkeypatch):
+    from feedpub import jsonfeed
+
+    config = make_config(corpus, formats=("rss", "atom", "json"))
+    build(config)
+    before = feed_files(config.out)
+    write_seed(corpus / "seeds", "5.txt", **article_fields(5, title="Edited", topics=["AI", "Space"]))
+
+    def fail(*args):
+        raise RuntimeError("an unexpected bug")
+
+    monkeypatch.setattr(jsonfeed, "_item", fail)  # the RSS and Atom feeds render before the first JSON one
+    with pytest.raises(RuntimeError, match="an unexpected bug"):
+        build(config)
+    after = feed_files(config.out)
+    manifest = after.pop(MANIFEST_NAME)  # it names the new topic's files before any is written
+    assert b"topics/space.rss.xml" in manifest
+    assert after == {path: data for path, data in before.items() if path != MANIFEST_NAME}
+    monkeypatch.undo()
+    report = build(config)  # the next build does it all, and cleans up
+    assert "all.rss.xml" in report.written and "topics/space.json" in report.written
+
+
+def test_long_feeds_render_here_while_workers_render_the_others(tmp_path, monkeypatch):
+    from feedpub import catalog, plan as plan_module
+
+    for n in range(90):
+        write_seed(tmp_path / "seeds", f"{n:03d}.txt", **article_fields(n, topics=["AI", f"T{n % 10}"]))
+    monkeypatch.setattr(plan_module, "RENDER_BATCH", 20)  # all and AI are long; the ten T topics are not
+    preloaded = []
+    original = catalog.Resolver.preload
+
+    def preload(self, items):
+        items = list(items)
+        preloaded.append(len(items))
+        return original(self, items)
+
+    monkeypatch.setattr(catalog.Resolver, "preload", preload)
+    parallel = make_config(tmp_path, limit=0, jobs=2, cache=False, out=tmp_path / "parallel")
+    build(parallel)
+    assert preloaded == [10 * 9 * 3]  # workers render the 30 short feeds (and OPML, index) only
+    serial = make_config(tmp_path, limit=0, jobs=1, cache=False, out=tmp_path / "serial")
+    build(serial)
+    assert feed_files(parallel.out) == feed_files(serial.out)
+
+
+@pytest.mark.parametrize("new", [[b"abc", b"def"], [b"abcdef", b"!"], [b"abc", b"de"], [b"xbc", b"def"], []])
+def test_staging_compares_chunks_with_the_old_file_as_they_stream(tmp_path, new):
+    from feedpub.writers import OutputFolder
+
+    out = OutputFolder(tmp_path)
+    target = tmp_path / "feed.xml"
+    target.write_bytes(b"abcdef")
+    before = target.stat()
+    same = b"".join(new) == b"abcdef"
+    assert out.chunks_are_current("feed.xml", iter(new)) is same
+    temporary = out.stage_if_changed("feed.xml", iter(new))
+    assert (temporary is None) is same
+    if temporary is not None:
+        assert target.read_bytes() == b"abcdef"  # staged, not yet in place
+        out.commit_staged(temporary, "feed.xml")
+    assert target.read_bytes() == b"".join(new)
+    assert [p.name for p in tmp_path.iterdir()] == ["feed.xml"]
+    assert (target.stat().st_ino == before.st_ino) is same
+    assert not out.chunks_are_current("missing.xml", iter(new))

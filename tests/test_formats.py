@@ -304,3 +304,58 @@ def test_archive_needs_a_limit(tmp_path):
 
     with pytest.raises(ConfigError, match="archive needs a limit above 0"):
         make_config(tmp_path, archive=True, limit=0)
+
+
+def _many_articles(count: int):
+    """``count`` articles that vary in every optional part a feed item has."""
+    from datetime import timedelta
+
+    from feedpub.model import Article, Image, Provider, Related
+
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    names = ["AI", "Space", "Café Culture", "人工知能", "Unlisted"]
+    for n in range(count):
+        published = start - timedelta(hours=n)
+        yield Article(
+            id=f"https://news.example.com/{n}", title=f"Article {n} <&> “{n % 7}”", link=f"https://news.example.com/{n}",
+            summary="" if n % 5 == 0 else f"Summary {n} with <b>markup</b> & ünïcode 🚀",
+            published_at=published, updated_at=published + timedelta(minutes=n % 97),
+            published=True, quality=n % 100, heat=None,
+            provider=None if n % 4 == 0 else Provider("Wire", "" if n % 8 == 1 else "wire.example"),
+            topics=tuple(name for bit, name in enumerate(names) if n % 23 & (1 << bit)),
+            images=tuple(Image(f"https://img.example.com/{n}/{i}.png", 640 if i else None, 480 if i else None)
+                         for i in range(n % 3)),
+            related=tuple(Related(f"Related {n}.{i}", f"https://other.example.com/{n}/{i}") for i in range(n % 4)),
+            category="news", kind="article", source=f"seeds/{n}.txt",
+        )
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom", "json"])
+def test_a_feed_rendered_in_batches_is_the_feed_rendered_in_one_piece(fmt):
+    from feedpub.render import ArchiveLinks, FeedMeta, TopicRef, feed_dates, render_feed, render_feed_chunks
+
+    articles = list(_many_articles(2000))
+    refs = {"ai": TopicRef("AI", "ai", {fmt: BASE + f"topics/ai.{fmt}"}), "space": TopicRef("Space", "space")}
+    meta = FeedMeta("Archive", "All of it", "https://example.org/", BASE + "archive/all/3.xml", "de", "Pub",
+                    ttl=30, hub="https://hub.example.org/", icon="https://example.org/i.png",
+                    logo="https://example.org/l.png",
+                    archive=ArchiveLinks(is_archive=True, current=BASE + "all.xml", prev=BASE + "archive/all/2.xml"))
+    whole = render_feed(articles, meta, fmt, refs)
+    # Every kind of part is in there (RSS has no related links, JSON no topic feed URLs).
+    assert whole.count(b"https://img.example.com/") > 1000 and whole.count("Café Culture".encode()) > 100
+    assert fmt == "rss" or whole.count(b"https://other.example.com/") > 1000
+    assert fmt == "json" or whole.count(b"topics/ai.") > 100
+    for sizes in ([500] * 4, [13] * 153 + [11], [0, 1, 1498, 0, 501]):
+        assert sum(sizes) == len(articles)
+        batches, start = [], 0
+        for size in sizes:
+            batches.append(articles[start:start + size])
+            start += size
+        chunks = list(render_feed_chunks(iter(batches), meta, fmt, refs, feed_dates(articles)))
+        # Head, a chunk per batch of items and tail: streamed, not joined.
+        assert len(chunks) >= sum(1 for batch in batches if batch) + 2
+        assert b"".join(chunks) == whole
+    # No items at all: the same bytes as an empty feed in one piece.
+    empty = render_feed([], meta, fmt, refs)
+    assert b"".join(render_feed_chunks(iter([]), meta, fmt, refs, feed_dates([]))) == empty
+    assert b"".join(render_feed_chunks(iter([[]]), meta, fmt, refs, feed_dates([]))) == empty

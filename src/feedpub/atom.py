@@ -10,7 +10,7 @@ What feedgen does not do on its own is fixed in the element tree it builds:
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -20,10 +20,12 @@ from .render import (
     GENERATOR,
     GENERATOR_URI,
     MEDIA_TYPES,
+    FeedDates,
     FeedMeta,
     TopicRef,
-    newest_update,
+    feed_dates,
     provider_uri,
+    splice,
 )
 from .topics import topic_key
 from .xmlext import register_archive_extension, set_media
@@ -33,6 +35,19 @@ from .xmlext import register_archive_extension, set_media
 
 
 def render_atom(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+    return _document(articles, meta, topics, feed_dates(articles))
+
+
+def atom_chunks(
+    batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
+) -> Iterator[bytes]:
+    """:func:`render_atom` in chunks, a batch of entries at a time (see render.splice)."""
+    return splice(lambda batch: _document(batch, meta, topics, dates), batches, b"\n</feed>")
+
+
+def _document(
+    articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
+) -> bytes:
     generator = FeedGenerator()
     generator.load_extension("media", atom=True, rss=False)
     register_archive_extension(generator, meta.archive.is_archive)
@@ -41,7 +56,7 @@ def render_atom(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str
     generator.subtitle(meta.description)
     generator.language(meta.language)
     generator.generator(GENERATOR, uri=GENERATOR_URI)
-    generator.updated(newest_update(articles))
+    generator.updated(dates.updated)
     generator.author(name=meta.publisher)
     generator.link(href=meta.self_url, rel="self", type=MEDIA_TYPES["atom"])
     generator.link(href=meta.home_url, rel="alternate", type="text/html")
@@ -56,38 +71,42 @@ def render_atom(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str
     if meta.logo:
         generator.logo(meta.logo)
     for article in articles:
-        entry = generator.add_entry(order="append")
-        entry.id(article.id)
-        entry.title(article.title)
-        entry.updated(article.updated_at)
-        entry.published(article.published_at)
-        # feedgen refuses an entry without an alternate link; the real links
-        # (with rel and type) replace this one below.
-        entry.link(href=article.link, rel="alternate")
-        if article.summary:
-            # summary, not description(): feedgen's description() fills <content>.
-            entry.summary(article.summary, type="text")
-        if article.provider:
-            author = {"name": article.provider.name}
-            if provider_uri(article):
-                author["uri"] = provider_uri(article)
-            entry.author(author)
-        for name in article.topics:
-            ref = topics.get(topic_key(name))
-            if ref is None:
-                entry.category(term=name)
-                continue
-            category = {"term": ref.slug, "label": ref.name}
-            if ref.urls.get("atom"):
-                category["scheme"] = ref.urls["atom"]
-            entry.category(category)
-        set_media(entry, article)
+        _add_entry(generator, article, topics)
     root, document = generator._create_atom()
     for element, article in zip(root.iterfind("entry"), articles):
         _rewrite_links(element, article)
     for element in root.iter("updated", "published"):
         element.text = element.text.replace("+00:00", "Z")
     return etree.tostring(document, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+
+
+def _add_entry(generator: FeedGenerator, article: Article, topics: Mapping[str, TopicRef]) -> None:
+    entry = generator.add_entry(order="append")
+    entry.id(article.id)
+    entry.title(article.title)
+    entry.updated(article.updated_at)
+    entry.published(article.published_at)
+    # feedgen refuses an entry without an alternate link; the real links
+    # (with rel and type) replace this one below.
+    entry.link(href=article.link, rel="alternate")
+    if article.summary:
+        # summary, not description(): feedgen's description() fills <content>.
+        entry.summary(article.summary, type="text")
+    if article.provider:
+        author = {"name": article.provider.name}
+        if provider_uri(article):
+            author["uri"] = provider_uri(article)
+        entry.author(author)
+    for name in article.topics:
+        ref = topics.get(topic_key(name))
+        if ref is None:
+            entry.category(term=name)
+            continue
+        category = {"term": ref.slug, "label": ref.name}
+        if ref.urls.get("atom"):
+            category["scheme"] = ref.urls["atom"]
+        entry.category(category)
+    set_media(entry, article)
 
 
 def _rewrite_links(entry: etree._Element, article: Article) -> None:

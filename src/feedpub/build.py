@@ -7,6 +7,7 @@ what to show.
 
 from __future__ import annotations
 
+import itertools
 import os
 import posixpath
 import re
@@ -14,13 +15,14 @@ import sys
 from dataclasses import dataclass, field
 from stat import S_ISREG
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .cache import Cache, safely
 from .catalog import Progress, scan_seed_files
 from .config import Config, deployment_warnings
 from .errors import OutputError, SeedError, SeedWarning, WriteError
 from .filters import FilterCounts, selection_warnings
+from . import plan as planning
 from .plan import Plan, Topic, plan_build
 from .snapshot import build_key, replay, take
 from .writers import MANIFEST_NAME, OutputFolder, refuse_non_folder, render_manifest
@@ -214,20 +216,14 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
             report.unchanged.append(path)  # same inputs, same file on disk: not even rendered
         else:
             pending.append((path, fingerprint, render))
-    written: list[tuple[str, str, int, int]] = []
-    for (path, fingerprint, _), data in zip(pending, _render_all(plan, pending, config.processes)):
-        feed = compare and is_feed_file(path)
-        old = _old_feed(out, path) if feed else None  # read before it is replaced
-        changed = _put(out, path, data, check)
-        (report.written if changed else report.unchanged).append(path)
-        if feed and changed:
-            report.changes.append(diff_feed(path, old, data))
-        report.rendered += 1
-        if not check:
+    _render_pending(out, plan, pending, report, check, compare, config.processes)
+    if not check:
+        written = []
+        for path, fingerprint, _ in pending:
             stat = out.lstat(path)
             written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
-    if written:
-        safely(cache, lambda c: c.put_outputs(written), None)
+        if written:
+            safely(cache, lambda c: c.put_outputs(written), None)
     removing = sorted(previous - current)
     # Read before they go; what cannot be read (a link, say) is not removed either.
     olds = {path: _old_feed(out, path) for path in removing if is_feed_file(path)} if compare else {}
@@ -243,15 +239,57 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
         out.sync()
 
 
-def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
-    """The bytes of each pending file, in order. With many files to render,
-    in forked processes: they inherit the plan and its loaded Articles, so
-    only an index goes to a worker and only bytes come back. Processes, not
-    threads: feedgen switches the process-wide locale while it formats dates."""
+def _render_pending(out: OutputFolder, plan: Plan, pending: list, report: BuildReport, check: bool,
+                    compare: bool, processes: int) -> None:
+    """Render each pending file and write those whose bytes changed (in check
+    mode, only compare). Every file is rendered, into a temporary file next to
+    it, before any is replaced: a build that fails while rendering leaves every
+    feed as it was, never a set of feeds half old and half new (a current feed
+    linking to an archive page not written yet, say). With ``compare``, each
+    changed feed's items are compared with the old file's for the report."""
+    if compare:
+        from .changes import diff_feed, is_feed_file
+    staged: list[tuple[str, str]] = []
+    committed = 0
+    try:
+        for (path, _, _), chunks in zip(pending, _render_all(plan, pending, processes)):
+            feed = compare and is_feed_file(path)
+            if feed:
+                chunks = [b"".join(chunks)]  # the report reads the new feed whole
+            old = _old_feed(out, path) if feed else None  # read before it is replaced
+            if check:
+                changed = not out.chunks_are_current(path, chunks)
+            else:
+                temporary = out.stage_if_changed(path, chunks)
+                changed = temporary is not None
+                if temporary is not None:
+                    staged.append((temporary, path))
+            (report.written if changed else report.unchanged).append(path)
+            if feed and changed:
+                report.changes.append(diff_feed(path, old, chunks[0]))
+            report.rendered += 1
+        for temporary, path in staged:
+            out.commit_staged(temporary, path)
+            committed += 1
+    finally:
+        for temporary, _ in staged[committed:]:
+            out.discard_staged(temporary)
+
+
+def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[Iterable[bytes]]:
+    """The bytes of each pending file, in order, as chunks. Feeds of more than
+    RENDER_BATCH items are rendered in this process, a batch of articles at a
+    time. With many other files to render, whose articles fit in memory at
+    once, those go to forked processes: they inherit the plan and its loaded
+    Articles, so only an index goes to a worker and only a file's bytes (a
+    bounded amount) come back. Processes, not threads: feedgen switches the
+    process-wide locale while it formats dates."""
     renders = [render for _, _, render in pending]
     feeds = {feed.path: feed for feed in plan.feeds}
-    needed = (item for path, _, _ in pending if path in feeds for item in feeds[path].items)
-    if (processes < 2 or len(renders) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
+    short = [n for n, (path, _, _) in enumerate(pending)
+             if path not in feeds or len(feeds[path].items) <= planning.RENDER_BATCH]
+    needed = (item for n in short if pending[n][0] in feeds for item in feeds[pending[n][0]].items)
+    if (processes < 2 or len(short) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
             or not plan.resolver.preload(needed)):
         for render in renders:
             yield render()
@@ -262,7 +300,13 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
     key = id(renders)  # one entry per build, should two run in threads of one process
     _RENDERS[key] = renders
     try:
-        yield from ordered_map(_render_one, [(key, n) for n in range(len(renders))], processes, PARALLEL_MIN_FEEDS)
+        results = ordered_map(_render_one, [(key, n) for n in short], processes, PARALLEL_MIN_FEEDS)
+        # Fork the workers now, while every preloaded article is still loaded:
+        # rendering a long feed here lets the Resolver forget some.
+        results = itertools.chain([next(results)], results)
+        in_workers = set(short)
+        for n, render in enumerate(renders):
+            yield (next(results),) if n in in_workers else render()
     finally:
         del _RENDERS[key]
 
@@ -270,11 +314,11 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[bytes]:
 def _render_one(task: tuple[int, int]) -> bytes:
     """Worker: render file ``n`` of the build ``key`` that forked this process."""
     key, n = task
-    return _RENDERS[key][n]()
+    return b"".join(_RENDERS[key][n]())
 
 
 # What forked render workers inherit: the pending renders of each build.
-_RENDERS: dict[int, list[Callable[[], bytes]]] = {}
+_RENDERS: dict[int, list[Callable[[], Iterable[bytes]]]] = {}
 
 
 def _output_key(config: Config, path: str) -> str:

@@ -8,7 +8,7 @@ extension object ``_feedpub`` (extensions start with an underscore).
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .model import Article
 from .render import FeedMeta, TopicRef, provider_uri, rfc3339
@@ -18,6 +18,13 @@ VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def render_json_feed(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+    return b"".join(json_feed_chunks([articles], meta, topics))
+
+
+def json_feed_chunks(
+    batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef]
+) -> Iterator[bytes]:
+    """The feed's bytes in chunks: its head, then a chunk per batch of items."""
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": meta.title,
@@ -36,10 +43,14 @@ def render_json_feed(articles: Sequence[Article], meta: FeedMeta, topics: Mappin
     # The feed's own fields indented, then one item per line: as readable and
     # diff-friendly as indenting everything, and json's C encoder does the work
     # (it is not used with indent).
-    head = json.dumps(feed, ensure_ascii=False, indent=2)[:-2]
-    items = ",\n".join("    " + json.dumps(_item(a, topics), ensure_ascii=False) for a in articles)
-    body = f',\n  "items": [\n{items}\n  ]\n}}\n' if articles else ',\n  "items": []\n}\n'
-    return (head + body).encode("utf-8")
+    yield (json.dumps(feed, ensure_ascii=False, indent=2)[:-2] + ',\n  "items": [').encode("utf-8")
+    separator = "\n"  # before the first item; ",\n" before each other
+    for batch in batches:
+        if batch:
+            lines = ",\n".join("    " + json.dumps(_item(a, topics), ensure_ascii=False) for a in batch)
+            yield (separator + lines).encode("utf-8")
+            separator = ",\n"
+    yield b"\n  ]\n}\n" if separator == ",\n" else b"]\n}\n"
 
 
 def _item(article: Article, topics: Mapping[str, TopicRef]) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Iterator, Sequence
 
 from . import __version__
 from .cache import Cache
@@ -26,7 +27,7 @@ from .filters import FilterCounts, apply_filters
 from .hashing import blake2b
 from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
-from .render import ArchiveLinks, FeedMeta, TopicRef, render_feed
+from .render import ArchiveLinks, FeedDates, FeedMeta, TopicRef, render_feed_chunks
 from .site_index import HEADLINES, INDEX_PATH, IndexEntry
 from .topics import assign_slugs, display_names, topic_key
 
@@ -37,6 +38,9 @@ TOPIC_BASE = "topics/{slug}"
 ARCHIVE_BASE = "archive/{feed}/{page}"
 # RFC 5005 defines archives for Atom (and RSS through atom:link); JSON Feed has none.
 ARCHIVE_FORMATS = ("rss", "atom")
+# Articles loaded and rendered at a time: a feed of any length (--limit 0) is
+# written in a bounded amount of memory.
+RENDER_BATCH = 500
 
 
 def feed_path(base: str, fmt: str) -> str:
@@ -85,14 +89,15 @@ class Plan:
     refs: dict[str, TopicRef]
     resolver: Resolver
 
-    def outputs(self) -> Iterable[tuple[str, str, Callable[[], bytes]]]:
+    def outputs(self) -> Iterable[tuple[str, str, Callable[[], Iterable[bytes]]]]:
         """Every file as (path, fingerprint, render), feeds first. The
         fingerprint changes whenever the bytes could; rendering is deferred so
-        unchanged files need not be rendered and only one is in memory at a time."""
+        unchanged files need not be rendered, and gives the bytes in chunks, so
+        only a batch of one file's items is in memory at a time."""
         for feed in self.feeds:
-            yield feed.path, self._feed_fingerprint(feed), lambda feed=feed: self.render(feed)
+            yield feed.path, self._feed_fingerprint(feed), lambda feed=feed: self.render_chunks(feed)
         for path, inputs, render in self._site_files():
-            yield path, _fingerprint(inputs()), render
+            yield path, _fingerprint(inputs()), lambda render=render: (render(),)
 
     def paths(self) -> list[str]:
         """Every output path, in the order of :meth:`outputs`, without
@@ -111,7 +116,12 @@ class Plan:
         return self.resolver.articles(feed.items)
 
     def render(self, feed: PlannedFeed) -> bytes:
-        return render_feed(self.articles_of(feed), feed.meta, feed.fmt, self.refs)
+        return b"".join(self.render_chunks(feed))
+
+    def render_chunks(self, feed: PlannedFeed) -> Iterator[bytes]:
+        """The feed's bytes, its articles loaded and rendered RENDER_BATCH at a time."""
+        batches = self.resolver.batches(feed.items, RENDER_BATCH)
+        return render_feed_chunks(batches, feed.meta, feed.fmt, self.refs, _feed_dates(feed.items))
 
     def _feed_fingerprint(self, feed: PlannedFeed) -> str:
         keys = sorted({topic_key(name) for item in feed.items for name in item.topics})
@@ -187,6 +197,17 @@ def plan_build(
     paths = plan.paths()
     assert len(paths) == len(set(paths)), "two files planned at one path"
     return plan
+
+
+def _feed_dates(items: Sequence[Listing]) -> FeedDates:
+    """render.feed_dates of the items' Articles, from their Listings: both hold
+    whole seconds in UTC, so the two agree, and the head of a feed can be
+    rendered before any of its articles is loaded."""
+    if not items:
+        return FeedDates()
+    updated = max(item.updated_ts for item in items)
+    published = max(item.published_ts for item in items)
+    return FeedDates(datetime.fromtimestamp(updated, timezone.utc), datetime.fromtimestamp(published, timezone.utc))
 
 
 def _fingerprint(value: object) -> str:

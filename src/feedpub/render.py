@@ -1,13 +1,15 @@
 """What every feed format shares: feed metadata, topic references, dispatch.
 
 Rendering is pure: articles and metadata in, bytes out, no I/O and no clock.
+A feed of any length can also be rendered as a stream of chunks, a batch of
+articles at a time (:func:`render_feed_chunks`), with the very same bytes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from .model import Article
 
@@ -71,6 +73,22 @@ class FeedMeta:
     archive: ArchiveLinks = ArchiveLinks()
 
 
+@dataclass(frozen=True, slots=True)
+class FeedDates:
+    """Feed-level dates, which come from the items, never the clock: the newest
+    update (RSS ``lastBuildDate``, Atom ``updated``) and the newest publication
+    (RSS ``pubDate``; None when the feed has no items)."""
+
+    updated: datetime = EMPTY_FEED_UPDATED
+    published: datetime | None = None
+
+
+def feed_dates(articles: Sequence[Article]) -> FeedDates:
+    if not articles:
+        return FeedDates()
+    return FeedDates(max(a.updated_at for a in articles), max(a.published_at for a in articles))
+
+
 def render_feed(
     articles: Sequence[Article], meta: FeedMeta, fmt: str, topics: Mapping[str, TopicRef]
 ) -> bytes:
@@ -94,9 +112,50 @@ def render_feed(
     raise ValueError(f"unknown feed format {fmt!r}")
 
 
-def newest_update(articles: Sequence[Article]) -> datetime:
-    """The feed-level updated time: the newest item's, never the clock."""
-    return max((a.updated_at for a in articles), default=EMPTY_FEED_UPDATED)
+def render_feed_chunks(
+    batches: Iterable[Sequence[Article]], meta: FeedMeta, fmt: str, topics: Mapping[str, TopicRef],
+    dates: FeedDates,
+) -> Iterator[bytes]:
+    """The bytes of :func:`render_feed` over the articles of ``batches`` (in
+    order), as chunks: only one batch is rendered at a time. ``dates`` must be
+    ``feed_dates`` of all those articles, since the feed's head, which they are
+    in, comes before any item."""
+    if fmt == "rss":
+        from .rss import rss_chunks
+
+        return rss_chunks(batches, meta, topics, dates)
+    if fmt == "atom":
+        from .atom import atom_chunks
+
+        return atom_chunks(batches, meta, topics, dates)
+    if fmt == "json":
+        from .jsonfeed import json_feed_chunks
+
+        return json_feed_chunks(batches, meta, topics)
+    raise ValueError(f"unknown feed format {fmt!r}")
+
+
+def splice(
+    document: Callable[[Sequence[Article]], bytes], batches: Iterable[Sequence[Article]], closing: bytes
+) -> Iterator[bytes]:
+    """A whole feed document as chunks, from ``document(articles)``, the complete
+    serialized document with those items (the same feed-level metadata and
+    dates whatever the items): the document without items up to ``closing``
+    (the indented closing tag of the element that holds the items), each
+    batch's items as they are serialized in a document of their own, then the
+    rest. Items are the last children of that element, and lxml's pretty
+    printing indents each one alike wherever it stands, so the bytes are those
+    of one document with every item."""
+    empty = document(())
+    cut = empty.rindex(closing)
+    head, tail = empty[:cut], empty[cut:]
+    yield head
+    for batch in batches:
+        whole = document(batch)
+        if not (whole.startswith(head) and whole.endswith(tail)):
+            raise RuntimeError("a batch of items changed the feed's head: cannot splice")
+        yield whole[len(head):len(whole) - len(tail)]
+    yield tail
 
 
 def rfc3339(moment: datetime) -> str:

@@ -13,13 +13,13 @@ fixed in the element tree it builds, before serializing:
 from __future__ import annotations
 
 import html
-from typing import Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from .model import Article
-from .render import GENERATOR, MEDIA_TYPES, FeedMeta, TopicRef, newest_update
+from .render import GENERATOR, MEDIA_TYPES, FeedDates, FeedMeta, TopicRef, feed_dates, splice
 from .topics import topic_key
 from .xmlext import ATOM_NS, insert_after, register_archive_extension, set_media
 
@@ -27,6 +27,19 @@ RSS_DOCS = "https://www.rssboard.org/rss-specification"
 
 
 def render_rss(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+    return _document(articles, meta, topics, feed_dates(articles))
+
+
+def rss_chunks(
+    batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
+) -> Iterator[bytes]:
+    """:func:`render_rss` in chunks, a batch of items at a time (see render.splice)."""
+    return splice(lambda batch: _document(batch, meta, topics, dates), batches, b"\n  </channel>")
+
+
+def _document(
+    articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
+) -> bytes:
     generator = FeedGenerator()
     generator.load_extension("dc", atom=False, rss=True)
     generator.load_extension("media", atom=False, rss=True)
@@ -39,38 +52,42 @@ def render_rss(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str,
     generator.link(href=meta.self_url, rel="self", type=MEDIA_TYPES["rss"])
     # feedgen takes the channel <link> from the last link added: the site.
     generator.link(href=meta.home_url, rel="alternate", type="text/html")
-    generator.lastBuildDate(newest_update(articles))
-    if articles:
-        generator.pubDate(max(a.published_at for a in articles))
+    generator.lastBuildDate(dates.updated)
+    if dates.published is not None:
+        generator.pubDate(dates.published)
     if meta.ttl:
         generator.ttl(meta.ttl)
     if meta.logo:
         generator.image(url=meta.logo, title=meta.title, link=meta.home_url)
     for article in articles:
-        entry = generator.add_entry(order="append")
-        entry.title(article.title)
-        entry.link(href=article.link)
-        # The canonical article URL is the identity: stable across rebuilds and renames.
-        entry.guid(article.id, permalink=True)
-        if article.summary:
-            # <description> is HTML: a plain-text excerpt must be escaped to stay text.
-            entry.description(html.escape(article.summary, quote=False))
-        entry.pubDate(article.published_at)
-        for name in article.topics:
-            ref = topics.get(topic_key(name))
-            category = {"term": ref.name if ref else name}
-            if ref and ref.urls.get("rss"):
-                category["scheme"] = ref.urls["rss"]  # written as <category domain="…">
-            entry.category(category)
-        if article.provider:
-            # RSS <author> must be an e-mail address; Dublin Core names the publisher.
-            entry.dc.dc_creator(article.provider.name)
-        set_media(entry, article)
+        _add_item(generator, article, topics)
     channel_root, document = generator._create_rss()
     channel = channel_root.find("channel")
     _fix_dates(channel)
     _add_atom_links(channel, meta)
     return etree.tostring(document, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+
+
+def _add_item(generator: FeedGenerator, article: Article, topics: Mapping[str, TopicRef]) -> None:
+    entry = generator.add_entry(order="append")
+    entry.title(article.title)
+    entry.link(href=article.link)
+    # The canonical article URL is the identity: stable across rebuilds and renames.
+    entry.guid(article.id, permalink=True)
+    if article.summary:
+        # <description> is HTML: a plain-text excerpt must be escaped to stay text.
+        entry.description(html.escape(article.summary, quote=False))
+    entry.pubDate(article.published_at)
+    for name in article.topics:
+        ref = topics.get(topic_key(name))
+        category = {"term": ref.name if ref else name}
+        if ref and ref.urls.get("rss"):
+            category["scheme"] = ref.urls["rss"]  # written as <category domain="…">
+        entry.category(category)
+    if article.provider:
+        # RSS <author> must be an e-mail address; Dublin Core names the publisher.
+        entry.dc.dc_creator(article.provider.name)
+    set_media(entry, article)
 
 
 def _fix_dates(channel: etree._Element) -> None:

@@ -175,6 +175,72 @@ class OutputFolder:
         self._unsynced.add(parent)
         return True
 
+    def stage_if_changed(self, name: str, chunks: Iterable[bytes]) -> str | None:
+        """Write ``chunks`` to a synced temporary file next to ``name``, unless
+        ``name`` already holds exactly those bytes (compared as they stream, so
+        a feed of any size costs one chunk of memory). Returns the temporary
+        file for :meth:`commit_staged`, so a build can render every file before
+        it replaces any; None when nothing changed, and then nothing is left
+        behind. Raises WriteError naming the file when it cannot be written."""
+        import tempfile  # here: a build that writes nothing need not import it
+
+        parent, base = posixpath.dirname(name), posixpath.basename(name)
+        try:
+            folder = self.folder(parent, create=True)
+            assert folder is not None
+            old = _Comparison(folder / base)
+            fd, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
+            try:
+                try:
+                    for chunk in chunks:
+                        old.compare(chunk)
+                        view = memoryview(chunk)
+                        while view:
+                            view = view[os.write(fd, view):]
+                    same = old.finish()
+                    if not same:
+                        os.fsync(fd)
+                finally:
+                    os.close(fd)
+                if same:
+                    os.unlink(temporary)
+                    return None
+                os.chmod(temporary, 0o644)  # whatever the umask: feeds are for everyone to read
+            except BaseException:
+                old.finish()
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+                raise
+        except OSError as error:
+            raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
+        return temporary
+
+    def commit_staged(self, temporary: str, name: str) -> None:
+        """Put a file :meth:`stage_if_changed` wrote in place of ``name``,
+        atomically (a rename replaces a link there, never its target)."""
+        parent = posixpath.dirname(name)
+        try:
+            os.replace(temporary, self.real / name)
+        except OSError as error:
+            raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
+        self._unsynced.add(parent)
+
+    def discard_staged(self, temporary: str) -> None:
+        """Delete a staged file that will not be committed."""
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+    def chunks_are_current(self, name: str, chunks: Iterable[bytes]) -> bool:
+        """True when ``name`` is a regular file holding exactly the bytes of
+        ``chunks``; stops reading (and rendering) at the first difference."""
+        folder = self.folder(posixpath.dirname(name))
+        old = _Comparison(folder / posixpath.basename(name) if folder is not None else None)
+        for chunk in chunks:
+            old.compare(chunk)
+            if not old.same:
+                break
+        return old.finish()
+
     def remove(self, name: str, check: bool = False) -> bool:
         """Delete ``name`` if it is a regular file reached through real folders
         inside the output folder (in check mode, only say whether it would be).
@@ -372,3 +438,28 @@ def _is_safe_relative(name: str) -> bool:
     path = PureWindowsPath(name)
     return (bool(name) and "\x00" not in name and posixpath.normpath(name) == name and not path.anchor
             and ".." not in path.parts and name not in (MANIFEST_NAME, LOCK_NAME))
+
+
+class _Comparison:
+    """Whether bytes that come in chunks equal a file's, read alongside."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._file = None
+        if path is not None:
+            try:  # never through a link: a link is not the file feedpub wrote
+                self._file = os.fdopen(os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY), "rb")
+            except OSError:
+                self._file = None
+        self.same = self._file is not None and stat.S_ISREG(os.fstat(self._file.fileno()).st_mode)
+
+    def compare(self, chunk: bytes) -> None:
+        if self.same:
+            self.same = self._file.read(len(chunk)) == chunk  # type: ignore[union-attr]
+
+    def finish(self) -> bool:
+        """True when every byte was equal and the file has no more; closes it."""
+        if self._file is not None:
+            self.same = self.same and self._file.read(1) == b""
+            self._file.close()
+            self._file = None
+        return self.same
