@@ -1,4 +1,4 @@
-"""The benchmark runs as the README says and checks its own output."""
+"""The benchmark runs as docs/performance.md says and checks its own output."""
 
 import subprocess
 import sys

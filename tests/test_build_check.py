@@ -109,7 +109,7 @@ def test_check_without_cache_exits_1_for_a_feed_edited_by_hand_keeping_its_mtime
     """Size and mtime alike: only the bytes tell."""
     root, flags = project
     if flags == ["--cache"]:
-        pytest.skip("by design a warm build trusts the size and mtime of the files it wrote (README, Performance)")
+        pytest.skip("by design a warm build trusts the size and mtime of the files it wrote (docs/performance.md)")
     path = root / "feeds" / "topics" / "robotics.rss.xml"
     st = path.stat()
     path.write_bytes(path.read_bytes().replace(b"Article 3", b"Article 9", 1))

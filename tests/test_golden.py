@@ -77,7 +77,7 @@ def test_mixed_topics_golden_says_what_the_case_is_about():
 # --- An independent reading of each golden case -----------------------------
 # The goldens are feedpub's own output, so comparing with them proves only that
 # the output did not change. Here each case's expected items are computed from
-# its seeds alone, with plain PyYAML and the README's rules, and the feeds a
+# its seeds alone, with plain PyYAML and the rules of docs/seeds.md, and the feeds a
 # build writes are read back with feedparser, lxml and json.
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -85,7 +85,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 @dataclass
 class Expected:
-    """A seed as the README's rules read it: only what decides which feeds hold it, and where."""
+    """A seed as docs/seeds.md's rules read it: only what decides which feeds hold it, and where."""
 
     path: str
     title: str

@@ -1,4 +1,4 @@
-"""Fields the README says are never read (`secured`, `ampWebUrl`, `cdnAmpWebUrl`,
+"""Fields docs/seeds.md says are never read (`secured`, `ampWebUrl`, `cdnAmpWebUrl`,
 anything unknown, and the same inside `provider`, `images[]` and `related[]`)
 never reach an output file, nor the build cache.
 
