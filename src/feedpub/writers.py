@@ -115,6 +115,8 @@ def read_manifest(out: Path) -> set[str]:
     try:
         data = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
         files = data["files"]
+        if not isinstance(files, list):  # a string would read as one name per character
+            raise TypeError(f"'files' is {type(files).__name__}, not a list")
     except FileNotFoundError:
         return set()
     except (ValueError, KeyError, TypeError, OSError) as error:

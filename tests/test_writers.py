@@ -1,0 +1,99 @@
+"""Putting bytes on disk: atomic, only on change, and a manifest that cannot point outside."""
+
+import json
+import os
+import stat
+
+import pytest
+
+from feedpub.errors import OutputError
+from feedpub.writers import (
+    LOCK_NAME,
+    MANIFEST_NAME,
+    is_current,
+    read_manifest,
+    remove_stale_temporaries,
+    render_manifest,
+    write_if_changed,
+)
+
+
+def test_write_if_changed_writes_new_and_changed_bytes_only(tmp_path):
+    path = tmp_path / "sub" / "folder" / "all.rss.xml"
+    assert write_if_changed(path, b"one") and path.read_bytes() == b"one"
+    assert not write_if_changed(path, b"one")
+    assert write_if_changed(path, b"two") and path.read_bytes() == b"two"
+    assert write_if_changed(path, b"tw0")  # same size, other bytes
+    assert path.read_bytes() == b"tw0"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["all.rss.xml"]  # no temporary left
+
+
+def test_written_files_are_readable_by_everyone_whatever_mkstemp_made(tmp_path):
+    path = tmp_path / "all.json"
+    write_if_changed(path, b"{}")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "all.atom.xml"
+    path.write_bytes(b"old")
+    with pytest.raises(TypeError):
+        write_if_changed(path, "not bytes")  # type: ignore[arg-type]
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["all.atom.xml"]
+
+
+def test_is_current_compares_size_and_bytes(tmp_path):
+    path = tmp_path / "f"
+    assert not is_current(path, b"")  # missing, even for empty data
+    path.write_bytes(b"")
+    assert is_current(path, b"")
+    path.write_bytes(b"abc")
+    assert is_current(path, b"abc")
+    assert not is_current(path, b"abd") and not is_current(path, b"abcd") and not is_current(path, b"ab")
+
+
+def test_stale_temporaries_are_removed_and_nothing_else(tmp_path):
+    stale = [".all.rss.xml.abcd_123.tmp", ".topics.json.Zz9_xY0a.tmp"]
+    kept = ["all.rss.xml", "notes.tmp", ".all.rss.xml.short.tmp", ".x.abcdefgh.tmp.bak", "abcdefgh.tmp"]
+    for name in stale + kept:
+        (tmp_path / name).write_text("x")
+    (tmp_path / ".folder.abcdefgh.tmp").mkdir()  # a folder is never ours to delete
+    (tmp_path / ".link.abcdefgh.tmp").symlink_to(tmp_path / "all.rss.xml")
+    removed = remove_stale_temporaries(tmp_path)
+    assert sorted(p.name for p in removed) == sorted(stale)
+    assert all(p.parent == tmp_path for p in removed)
+    remaining = sorted(p.name for p in tmp_path.iterdir())
+    assert remaining == sorted(kept + [".folder.abcdefgh.tmp", ".link.abcdefgh.tmp"])
+    assert remove_stale_temporaries(tmp_path / "missing") == []
+
+
+def test_the_manifest_round_trips_sorted_and_reproducible(tmp_path):
+    files = ["topics/b.rss.xml", "all.rss.xml", "topics/a.json"]
+    data = render_manifest(files)
+    assert data == render_manifest(reversed(files))
+    assert data.endswith(b"}\n") and json.loads(data) == {"files": sorted(files)}
+    assert data == (json.dumps({"files": sorted(files)}, indent=2) + "\n").encode()
+    (tmp_path / MANIFEST_NAME).write_bytes(data)
+    assert read_manifest(tmp_path) == set(files)
+    assert read_manifest(tmp_path / "none") == set()
+
+
+def test_manifest_entries_that_point_outside_or_at_our_own_files_are_dropped(tmp_path):
+    unsafe = ["", "/etc/passwd", "../x", "a/../../x", "topics/..", MANIFEST_NAME, LOCK_NAME, 7, None]
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"files": unsafe + ["ok.xml", "a/b.json", "a..b"]}))
+    assert read_manifest(tmp_path) == {"ok.xml", "a/b.json", "a..b"}
+
+
+@pytest.mark.parametrize("text", ["not json", "[]", '{"nofiles": []}', '{"files": 3}', '{"files": "all.rss.xml"}'])
+def test_an_unreadable_manifest_is_an_output_error_naming_it(tmp_path, text):
+    (tmp_path / MANIFEST_NAME).write_text(text)
+    with pytest.raises(OutputError, match="unreadable manifest"):
+        read_manifest(tmp_path)
+
+
+def test_a_manifest_that_is_a_folder_is_an_output_error(tmp_path):
+    (tmp_path / MANIFEST_NAME).mkdir()
+    with pytest.raises(OutputError, match=MANIFEST_NAME):
+        read_manifest(tmp_path)
+    assert os.path.isdir(tmp_path / MANIFEST_NAME)
