@@ -5,7 +5,7 @@ import pytest
 
 from feedpub.errors import SeedError
 from feedpub.model import Image, Provider, Related
-from feedpub.normalize import normalize_article, to_utc
+from feedpub.normalize import clean_text, clean_url, normalize_article, to_utc
 from feedpub.seeds import parse_front_matter
 
 from conftest import FIXTURES, seed_text
@@ -207,3 +207,126 @@ def test_lone_surrogates_and_other_xml_forbidden_characters_are_removed():
     text = clean_text("a\ud800b\x0bc\ufffed\U0001f680", "title", lambda field, message: warnings.append(message))
     assert text == "abcd\U0001f680"
     assert warnings == ["title holds characters XML does not allow; removed"]
+
+
+def warnings_of(extra):
+    """The article and warning messages (without path and line) of FIELDS plus ``extra``."""
+    article, warnings = normalize(seed_text(**{**FIELDS, **extra}))
+    return article, [w.split(": warning: ", 1)[1] for w in warnings]
+
+
+@pytest.mark.parametrize(("quality", "expected"), [
+    (0, 0), (100, 100), (-1, None), (101, None), ("0", 0), (" 100 ", 100), ("100.0", 100), ("-3", None),
+    (99.99, 99), (float("nan"), None), (float("inf"), None), (float("-inf"), None), ("1e2", None), ([50], None),
+])
+def test_quality_bounds_are_inclusive_and_anything_odd_is_missing(quality, expected):
+    article, warnings = warnings_of({"quality": quality})
+    assert article.quality == expected
+    assert bool(warnings) == (quality != expected), warnings  # silent only when taken as written
+
+
+def test_a_seed_without_optional_fields_normalizes_silently():
+    article, warnings = warnings_of({})
+    assert warnings == []
+    assert (article.published, article.quality, article.heat, article.provider) == (False, None, None, None)
+    assert (article.topics, article.images, article.related) == ((), (), ())
+    assert (article.summary, article.category, article.kind) == ("", "", "")
+
+
+def test_heat_is_any_whole_number_but_not_a_boolean():
+    assert warnings_of({"heat": -7}) == (warnings_of({"heat": -7})[0], [])
+    assert warnings_of({"heat": -7})[0].heat == -7
+    article, warnings = warnings_of({"heat": True})
+    assert article.heat is None and warnings == ["heat must be a whole number, not True; treated as missing"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("plain", "plain"), (" lead", "lead"), ("trail ", "trail"), ("a  b", "a b"), ("a\tb", "a b"),
+    ("a\u00a0b", "a b"), ("x", "x"), (" ", ""), (7, "7"), (1.5, "1.5"), ("é\u2028f", "é f"),
+])
+def test_clean_text_strips_and_folds_every_kind_of_space(value, expected):
+    warnings = []
+    assert clean_text(value, "title", lambda field, message: warnings.append(message)) == expected
+    assert warnings == []
+
+
+@pytest.mark.parametrize("value", [True, False, [], {"a": 1}, b"bytes"])
+def test_clean_text_refuses_what_is_not_text_or_a_number(value):
+    warnings = []
+    assert clean_text(value, "excerpt", lambda field, message: warnings.append((field, message))) == ""
+    assert len(warnings) == 1 and warnings[0][0] == "excerpt"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("https://x.example/a", "https://x.example/a"), ("  HTTP://x.example  ", "HTTP://x.example"),
+    ("https://[::1]/a", "https://[::1]/a"), ("https://[::1/a", ""), ("https://x.example/a b", ""),
+    ("https:///a", ""), ("https://x.example/a\x07b", ""), ("mailto:a@x.example", ""), (7, ""), ("   ", ""),
+])
+def test_clean_url_keeps_absolute_http_urls_only(value, expected):
+    warnings = []
+    assert clean_url(value, "webUrl", lambda field, message: warnings.append(message)) == expected
+    # Blank is simply absent; anything else refused says so.
+    assert bool(warnings) == (not expected and not (isinstance(value, str) and not value.strip()))
+
+
+def test_a_blank_web_url_falls_back_to_the_original_url_silently():
+    article, warnings = warnings_of({"webUrl": "  ", "originalUrl": "https://pub.example/a"})
+    assert article.link == article.id == "https://pub.example/a" and warnings == []
+
+
+def test_a_refused_web_url_is_reported_when_the_original_url_is_used_or_both_fail():
+    with pytest.raises(SeedError) as caught:
+        normalize(seed_text(**{**FIELDS, "webUrl": "ftp://a", "originalUrl": "javascript:x"}))
+    assert "no usable link" in caught.value.message
+    assert "webUrl" in caught.value.message and "originalUrl" in caught.value.message
+
+
+@pytest.mark.parametrize(("provider", "expected"), [
+    ({"name": "Reuters", "domain": "Reuters.COM"}, Provider("Reuters", "reuters.com")),
+    ({"domain": "apnews.com"}, Provider("apnews.com", "apnews.com")),
+    ({"name": "", "domain": ""}, None),
+    ({"name": "X", "domain": "not a host"}, Provider("X")),
+    ({}, None),
+])
+def test_a_provider_needs_a_name_or_a_domain_and_a_domain_is_a_lowercase_host(provider, expected):
+    assert warnings_of({"provider": provider})[0].provider == expected
+
+
+def test_image_sizes_must_be_positive_whole_numbers_and_each_image_is_checked():
+    article, warnings = warnings_of({"images": [
+        {"url": "https://img.example/0.png", "width": 0, "height": -1},
+        {"url": "https://img.example/1.png", "width": 1, "height": 2},
+        {"url": "https://img.example/2.png", "width": True, "height": 3.5},
+        {"width": 10},
+        {"url": "ftp://img.example/3.png"},
+        {"url": "https://img.example/4.png"},
+    ]})
+    assert article.images == (
+        Image("https://img.example/0.png"), Image("https://img.example/1.png", 1, 2),
+        Image("https://img.example/2.png"), Image("https://img.example/4.png"),
+    )
+    assert [w for w in warnings if "ftp://img.example/3.png" in w] and all("dropped" in w for w in warnings)
+
+
+def test_related_items_need_a_title_and_a_usable_link_either_way():
+    article, _ = warnings_of({"related": [
+        {"title": "Web", "webUrl": "https://a.example/1"},
+        {"title": "Original only", "originalUrl": "https://a.example/2"},
+        {"title": "Bad web, good original", "webUrl": "nope", "originalUrl": "https://a.example/3"},
+        {"title": "Both", "webUrl": "https://a.example/4", "originalUrl": "https://a.example/5"},
+        {"title": "", "webUrl": "https://a.example/6"},
+        {"title": "No link"},
+        "not a mapping",
+    ]})
+    assert article.related == (
+        Related("Web", "https://a.example/1"), Related("Original only", "https://a.example/2"),
+        Related("Bad web, good original", "https://a.example/3"), Related("Both", "https://a.example/4"),
+    )
+    assert warnings_of({"related": {"title": "x"}})[1] == ["related must be a list of articles, not a mapping; ignored"]
+
+
+def test_topics_that_are_not_a_list_or_not_names_are_reported():
+    article, warnings = warnings_of({"topics": {"a": 1}})
+    assert article.topics == () and warnings == ["topics must be a list of names, not a mapping; ignored"]
+    article, warnings = warnings_of({"topics": [True, 2.5, "  "]})
+    assert article.topics == ("2.5",) and warnings == ["topic True is not a name; ignored"]
