@@ -267,3 +267,16 @@ def test_the_build_key_changes_with_settings_and_seeds_but_not_with_jobs(tmp_pat
     assert build_key(dataclasses.replace(config, jobs=7), "digest") == key
     assert build_key(config, "other") != key
     assert build_key(dataclasses.replace(config, title="Other"), "digest") != key
+    for folder in ("seeds", "out", "cache_dir"):
+        assert build_key(dataclasses.replace(config, **{folder: tmp_path / "elsewhere"}), "digest") != key
+
+
+def test_the_build_key_reads_folders_as_absolute_paths_and_knows_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    absolute = make_config(tmp_path)
+    relative = dataclasses.replace(absolute, seeds=Path("seeds"), out=Path("feeds"), cache_dir=Path(".feedpub-cache"))
+    key = build_key(absolute, "digest")
+    assert build_key(relative, "digest") == key
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # messages name seeds relative to the working directory
+    assert build_key(absolute, "digest") != key
