@@ -112,9 +112,10 @@ def test_display_name_counts_spellings_across_keys_independently():
 
 
 def test_the_keeper_of_a_shared_slug_is_the_exact_key_even_when_it_is_not_the_smallest():
-    keys = ["a b", "a!b", "a.b"]  # all slug to "a-b"; "a b" is not the smallest key
+    keys = ["a b", "(a) b", "a.b"]  # all slug to "a-b"; "(a) b" is the smallest key
+    assert min(keys) == "(a) b" and {slugify(key) for key in keys} == {"a-b"}
     slugs = assign_slugs(keys)
     assert slugs["a b"] == "a-b"
-    assert slugs["a!b"] == fallback_slug("a!b", "a-b") and slugs["a.b"] == fallback_slug("a.b", "a-b")
+    assert slugs["(a) b"] == fallback_slug("(a) b", "a-b") and slugs["a.b"] == fallback_slug("a.b", "a-b")
     # Empty natural slugs never keep anything, even alone in their group.
     assert assign_slugs(["!!"]) == {"!!": fallback_slug("!!", "topic")}
