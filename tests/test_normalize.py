@@ -330,3 +330,31 @@ def test_topics_that_are_not_a_list_or_not_names_are_reported():
     assert article.topics == () and warnings == ["topics must be a list of names, not a mapping; ignored"]
     article, warnings = warnings_of({"topics": [True, 2.5, "  "]})
     assert article.topics == ("2.5",) and warnings == ["topic True is not a name; ignored"]
+
+
+def test_text_fixed_inside_topics_and_provider_is_reported_on_their_lines():
+    text = seed_text(**FIELDS, provider={"name": "Reu\x07ters"}, topics=["A\x07I", True, "Space"])
+    article, warnings = normalize(text)
+    assert article.provider == Provider("Reuters") and article.topics == ("AI", "Space")
+    lines = text.splitlines()
+    provider_line, topics_line = lines.index("provider:") + 1, lines.index("topics:") + 1
+    assert warnings == [
+        f"s.txt:{provider_line}: warning: provider holds characters XML does not allow; removed",
+        f"s.txt:{topics_line}: warning: topics holds characters XML does not allow; removed",
+        f"s.txt:{topics_line}: warning: topic True is not a name; ignored",
+    ]
+
+
+def test_an_empty_updated_date_falls_back_and_a_bad_one_is_an_error_on_its_line():
+    assert warnings_of({"updatedDateTime": ""}) == (warnings_of({})[0], [])
+    text = seed_text(**FIELDS, updatedDateTime="not a date at all")
+    with pytest.raises(SeedError) as caught:
+        normalize(text)
+    assert caught.value.line == text.splitlines().index("updatedDateTime: not a date at all") + 1
+    assert caught.value.message.startswith("updatedDateTime is not a date")
+
+
+def test_a_naive_updated_time_is_read_in_the_configured_zone():
+    text = seed_text(**FIELDS).replace("---\n", "---\nupdatedDateTime: 2021-02-01 10:00:00\n", 1)
+    article, _ = normalize(text, ZoneInfo("Europe/Berlin"))
+    assert article.updated_at == datetime(2021, 2, 1, 9, tzinfo=UTC)
