@@ -333,12 +333,14 @@ def test_topics_that_are_not_a_list_or_not_names_are_reported():
 
 
 def test_text_fixed_inside_topics_and_provider_is_reported_on_their_lines():
-    text = seed_text(**FIELDS, provider={"name": "Reu\x07ters"}, topics=["A\x07I", True, "Space"])
+    text = seed_text(**FIELDS, provider={"name": "Reu\x07ters", "domain": "reuters\x07.com"},
+                     topics=["A\x07I", True, "Space"])
     article, warnings = normalize(text)
-    assert article.provider == Provider("Reuters") and article.topics == ("AI", "Space")
+    assert article.provider == Provider("Reuters", "reuters.com") and article.topics == ("AI", "Space")
     lines = text.splitlines()
     provider_line, topics_line = lines.index("provider:") + 1, lines.index("topics:") + 1
     assert warnings == [
+        f"s.txt:{provider_line}: warning: provider holds characters XML does not allow; removed",
         f"s.txt:{provider_line}: warning: provider holds characters XML does not allow; removed",
         f"s.txt:{topics_line}: warning: topics holds characters XML does not allow; removed",
         f"s.txt:{topics_line}: warning: topic True is not a name; ignored",
