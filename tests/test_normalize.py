@@ -294,6 +294,7 @@ def test_a_provider_needs_a_name_or_a_domain_and_a_domain_is_a_lowercase_host(pr
 
 def test_image_sizes_must_be_positive_whole_numbers_and_each_image_is_checked():
     article, warnings = warnings_of({"images": [
+        "not a mapping",
         {"url": "https://img.example/0.png", "width": 0, "height": -1},
         {"url": "https://img.example/1.png", "width": 1, "height": 2},
         {"url": "https://img.example/2.png", "width": True, "height": 3.5},
@@ -305,12 +306,15 @@ def test_image_sizes_must_be_positive_whole_numbers_and_each_image_is_checked():
         Image("https://img.example/0.png"), Image("https://img.example/1.png", 1, 2),
         Image("https://img.example/2.png"), Image("https://img.example/4.png"),
     )
-    assert [w for w in warnings if "ftp://img.example/3.png" in w] and all("dropped" in w for w in warnings)
+    # The entry without a url is skipped silently; the others are reported.
+    assert warnings == ["image entry must be a mapping with url, not str; ignored",
+                        "image url 'ftp://img.example/3.png' is not an absolute http(s) URL; image dropped"]
 
 
 def test_related_items_need_a_title_and_a_usable_link_either_way():
-    article, _ = warnings_of({"related": [
-        {"title": "Web", "webUrl": "https://a.example/1"},
+    article, warnings = warnings_of({"related": [
+        "not a mapping",
+        {"title": "W\x07eb", "webUrl": "https://a.example/1"},
         {"title": "Original only", "originalUrl": "https://a.example/2"},
         {"title": "Bad web, good original", "webUrl": "nope", "originalUrl": "https://a.example/3"},
         {"title": "Both", "webUrl": "https://a.example/4", "originalUrl": "https://a.example/5"},
@@ -322,6 +326,8 @@ def test_related_items_need_a_title_and_a_usable_link_either_way():
         Related("Web", "https://a.example/1"), Related("Original only", "https://a.example/2"),
         Related("Bad web, good original", "https://a.example/3"), Related("Both", "https://a.example/4"),
     )
+    assert warnings == ["related holds characters XML does not allow; removed",
+                        "related 'nope' is not an absolute http(s) URL"]
     assert warnings_of({"related": {"title": "x"}})[1] == ["related must be a list of articles, not a mapping; ignored"]
 
 
