@@ -259,7 +259,8 @@ def test_clean_text_refuses_what_is_not_text_or_a_number(value):
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("https://x.example/a", "https://x.example/a"), ("  HTTP://x.example  ", "HTTP://x.example"),
-    ("https://[::1]/a", "https://[::1]/a"), ("https://[::1/a", ""), ("https://x.example/a b", ""),
+    ("https://[::1]/a", "https://[::1]/a"), ("https://[::1/a", ""), ("https://x]y.example/a", ""),
+    ("https://x.example/a]", "https://x.example/a]"), ("https://x.example/a b", ""),
     ("https:///a", ""), ("https://x.example/a\x07b", ""), ("mailto:a@x.example", ""), (7, ""), ("   ", ""),
 ])
 def test_clean_url_keeps_absolute_http_urls_only(value, expected):
