@@ -367,3 +367,8 @@ def test_a_naive_updated_time_is_read_in_the_configured_zone():
     text = seed_text(**FIELDS).replace("---\n", "---\nupdatedDateTime: 2021-02-01 10:00:00\n", 1)
     article, _ = normalize(text, ZoneInfo("Europe/Berlin"))
     assert article.updated_at == datetime(2021, 2, 1, 9, tzinfo=UTC)
+
+
+def test_an_empty_published_date_is_a_missing_date():
+    with pytest.raises(SeedError, match="missing date: set publishedDateTime"):
+        normalize(seed_text(title="T", webUrl="https://x.example/a", publishedDateTime=""))
