@@ -372,3 +372,14 @@ def test_a_naive_updated_time_is_read_in_the_configured_zone():
 def test_an_empty_published_date_is_a_missing_date():
     with pytest.raises(SeedError, match="missing date: set publishedDateTime"):
         normalize(seed_text(title="T", webUrl="https://x.example/a", publishedDateTime=""))
+
+
+def test_category_and_type_are_cleaned_and_reported_under_their_own_names():
+    text = seed_text(**FIELDS, category="ne\x07ws", type=["article"])
+    article, warnings = normalize(text)
+    assert (article.category, article.kind) == ("news", "")
+    line = {key: n for n, key in enumerate((line.split(":")[0] for line in text.splitlines()), 1)}
+    assert warnings == [
+        f"s.txt:{line['category']}: warning: category holds characters XML does not allow; removed",
+        f"s.txt:{line['type']}: warning: type must be text, not a list; ignored",
+    ]
