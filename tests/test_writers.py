@@ -3,6 +3,7 @@
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -97,3 +98,26 @@ def test_a_manifest_that_is_a_folder_is_an_output_error(tmp_path):
     with pytest.raises(OutputError, match=MANIFEST_NAME):
         read_manifest(tmp_path)
     assert os.path.isdir(tmp_path / MANIFEST_NAME)
+
+
+def test_the_temporary_file_sits_next_to_its_target_and_is_one_a_later_build_clears(tmp_path, monkeypatch):
+    import shutil
+
+    from feedpub import writers
+
+    seen = []
+    real_replace = os.replace
+
+    def spy(source, target):
+        seen.append((Path(source), Path(target)))
+        shutil.copy(source, tmp_path / "left-over")  # as a killed build would leave it
+        (tmp_path / "left-over").rename(tmp_path / "killed" / Path(source).name)
+        real_replace(source, target)
+
+    (tmp_path / "killed").mkdir()
+    monkeypatch.setattr(writers.os, "replace", spy)
+    path = tmp_path / "out" / "all.rss.xml"
+    write_if_changed(path, b"data")
+    [(source, target)] = seen
+    assert target == path and source.parent == path.parent  # same folder: the rename is atomic
+    assert remove_stale_temporaries(tmp_path / "killed") == [tmp_path / "killed" / source.name]
