@@ -97,4 +97,9 @@ settings.register_profile(
 settings.register_profile(
     "fuzz", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# The mutation run (`--hypothesis-profile=mutation`, see pyproject.toml) runs
+# these tests once per surviving mutant: a few examples each.
+settings.register_profile(
+    "mutation", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("default")

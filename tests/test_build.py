@@ -342,3 +342,65 @@ def test_staging_compares_chunks_with_the_old_file_as_they_stream(tmp_path, new)
     assert [p.name for p in tmp_path.iterdir()] == ["feed.xml"]
     assert (target.stat().st_ino == before.st_ino) is same
     assert not out.chunks_are_current("missing.xml", iter(new))
+
+
+def test_only_files_whose_inputs_changed_are_rendered(corpus):
+    config = make_config(corpus)
+    first = build(config)
+    assert first.rendered == len(first.written) == 14
+    write_seed(corpus / "seeds", "1.txt", **article_fields(1, topics=["AI", "Computer Vision"], title="Renamed"))
+    report = build(config)
+    # Article 1 is in all, ai and computer-vision (9 feeds) and the index; OPML and robotics are not even rendered.
+    assert report.rendered == len(report.written) == 10
+    assert sorted(report.unchanged) == sorted(["feeds.opml"] + [f"topics/robotics{s}" for s in
+                                                                (".rss.xml", ".atom.xml", ".json")])
+
+
+def test_check_reports_files_to_remove_and_removes_nothing(corpus):
+    config = make_config(corpus)
+    build(config)
+    (corpus / "seeds" / "3.txt").unlink()  # the only Robotics article
+    report = build(config, check=True)
+    robotics = ["topics/robotics.atom.xml", "topics/robotics.json", "topics/robotics.rss.xml"]
+    assert report.removed == robotics and report.changed and report.manifest_changed
+    assert all((config.out / path).is_file() for path in robotics)
+    assert "topics/robotics.json" in (config.out / MANIFEST_NAME).read_text()
+    report = build(config)
+    assert report.removed == robotics and not any((config.out / path).exists() for path in robotics)
+
+
+def test_a_file_listed_in_the_manifest_but_already_gone_is_not_reported_removed(corpus):
+    config = make_config(corpus)
+    build(config)
+    (config.out / "topics" / "robotics.json").unlink()
+    (corpus / "seeds" / "3.txt").unlink()
+    assert build(config).removed == ["topics/robotics.atom.xml", "topics/robotics.rss.xml"]
+
+
+def test_a_build_clears_temporaries_a_killed_build_left_in_every_output_folder(corpus):
+    config = make_config(corpus)
+    build(config)
+    left = [config.out / ".all.rss.xml.abcd1234.tmp", config.out / "topics" / ".ai.json.abcd1234.tmp"]
+    for path in left:
+        path.write_text("half a feed")
+    write_seed(corpus / "seeds", "6.txt", **article_fields(6))  # so that the build writes
+    build(config)
+    assert not any(path.exists() for path in left)
+
+
+def test_an_output_folder_that_contains_the_seeds_is_refused(corpus):
+    with pytest.raises(OutputError, match="contains the seeds folder"):
+        build(make_config(corpus, out=corpus))
+    with pytest.raises(OutputError, match="is the seeds folder or inside it"):
+        build(make_config(corpus, out=corpus / "seeds" / "a" / "b"))
+
+
+def test_the_cache_stamp_names_the_installed_versions_of_the_libraries_that_shape_the_bytes():
+    from importlib.metadata import version
+
+    from feedpub.build import LIBRARIES, _library_versions
+
+    stamp = dict(part.split("=", 1) for part in _library_versions().split(","))
+    assert list(stamp) == list(LIBRARIES)
+    for name in ("feedgen", "lxml", "PyYAML", "python-dateutil"):
+        assert stamp[name] == version(name)

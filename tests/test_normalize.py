@@ -15,7 +15,7 @@ from feedpub.cli import cli
 from feedpub.errors import SeedError
 from feedpub.loader import load_bytes
 from feedpub.model import Image, Provider, Related
-from feedpub.normalize import normalize_article, to_utc
+from feedpub.normalize import clean_text, clean_url, normalize_article, to_utc
 from feedpub.seeds import parse_front_matter
 
 from conftest import FIXTURES, article_fields, make_config, seed_text, write_seed
@@ -403,3 +403,179 @@ def test_a_build_writes_the_same_bytes_whatever_the_clock(tmp_path):
     for report in reports:
         assert sorted(Path(error.path).name for error in report.errors) == sorted([*partial, "partial-updated.txt"])
         assert report.counts.passed == len(whole)
+
+
+def warnings_of(extra):
+    """The article and warning messages (without path and line) of FIELDS plus ``extra``."""
+    article, warnings = normalize(seed_text(**{**FIELDS, **extra}))
+    return article, [w.split(": warning: ", 1)[1] for w in warnings]
+
+
+@pytest.mark.parametrize(("quality", "expected"), [
+    (0, 0), (100, 100), (-1, None), (101, None), ("0", 0), (" 100 ", 100), ("100.0", 100), ("-3", None),
+    (99.99, 99), (float("nan"), None), (float("inf"), None), (float("-inf"), None), ("1e2", None), ([50], None),
+])
+def test_quality_bounds_are_inclusive_and_anything_odd_is_missing(quality, expected):
+    article, warnings = warnings_of({"quality": quality})
+    assert article.quality == expected
+    assert bool(warnings) == (quality != expected), warnings  # silent only when taken as written
+
+
+def test_a_seed_without_optional_fields_normalizes_silently():
+    article, warnings = warnings_of({})
+    assert warnings == []
+    assert (article.published, article.quality, article.heat, article.provider) == (False, None, None, None)
+    assert (article.topics, article.images, article.related) == ((), (), ())
+    assert (article.summary, article.category, article.kind) == ("", "", "")
+
+
+def test_heat_is_any_whole_number_but_not_a_boolean():
+    assert warnings_of({"heat": -7}) == (warnings_of({"heat": -7})[0], [])
+    assert warnings_of({"heat": -7})[0].heat == -7
+    article, warnings = warnings_of({"heat": True})
+    assert article.heat is None and warnings == ["heat must be a whole number, not True; treated as missing"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("plain", "plain"), (" lead", "lead"), ("trail ", "trail"), ("a  b", "a b"), ("a\tb", "a b"),
+    ("a\u00a0b", "a b"), ("x", "x"), (" ", ""), (7, "7"), (1.5, "1.5"), ("é\u2028f", "é f"),
+])
+def test_clean_text_strips_and_folds_every_kind_of_space(value, expected):
+    warnings = []
+    assert clean_text(value, "title", lambda field, message: warnings.append(message)) == expected
+    assert warnings == []
+
+
+@pytest.mark.parametrize("value", [True, False, [], {"a": 1}, b"bytes"])
+def test_clean_text_refuses_what_is_not_text_or_a_number(value):
+    warnings = []
+    assert clean_text(value, "excerpt", lambda field, message: warnings.append((field, message))) == ""
+    assert len(warnings) == 1 and warnings[0][0] == "excerpt"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("https://x.example/a", "https://x.example/a"), ("  HTTP://x.example  ", "HTTP://x.example"),
+    ("https://[::1]/a", "https://[::1]/a"), ("https://[::1/a", ""), ("https://x]y.example/a", ""),
+    ("https://x.example/a]", "https://x.example/a]"), ("https://x.example/a b", ""),
+    ("https:///a", ""), ("https://x.example/a\x07b", ""), ("mailto:a@x.example", ""), (7, ""), ("   ", ""),
+])
+def test_clean_url_keeps_absolute_http_urls_only(value, expected):
+    warnings = []
+    assert clean_url(value, "webUrl", lambda field, message: warnings.append(message)) == expected
+    # Blank is simply absent; anything else refused says so.
+    assert bool(warnings) == (not expected and not (isinstance(value, str) and not value.strip()))
+
+
+def test_a_blank_web_url_falls_back_to_the_original_url_silently():
+    article, warnings = warnings_of({"webUrl": "  ", "originalUrl": "https://pub.example/a"})
+    assert article.link == article.id == "https://pub.example/a" and warnings == []
+
+
+def test_a_refused_web_url_is_reported_when_the_original_url_is_used_or_both_fail():
+    with pytest.raises(SeedError) as caught:
+        normalize(seed_text(**{**FIELDS, "webUrl": "ftp://a", "originalUrl": "javascript:x"}))
+    assert "no usable link" in caught.value.message
+    assert "webUrl" in caught.value.message and "originalUrl" in caught.value.message
+
+
+@pytest.mark.parametrize(("provider", "expected"), [
+    ({"name": "Reuters", "domain": "Reuters.COM"}, Provider("Reuters", "reuters.com")),
+    ({"domain": "apnews.com"}, Provider("apnews.com", "apnews.com")),
+    ({"name": "", "domain": ""}, None),
+    ({"name": "X", "domain": "not a host"}, Provider("X")),
+    ({}, None),
+])
+def test_a_provider_needs_a_name_or_a_domain_and_a_domain_is_a_lowercase_host(provider, expected):
+    assert warnings_of({"provider": provider})[0].provider == expected
+
+
+def test_image_sizes_must_be_positive_whole_numbers_and_each_image_is_checked():
+    article, warnings = warnings_of({"images": [
+        "not a mapping",
+        {"url": "https://img.example/0.png", "width": 0, "height": -1},
+        {"url": "https://img.example/1.png", "width": 1, "height": 2},
+        {"url": "https://img.example/2.png", "width": True, "height": 3.5},
+        {"width": 10},
+        {"url": "ftp://img.example/3.png"},
+        {"url": "https://img.example/4.png"},
+    ]})
+    assert article.images == (
+        Image("https://img.example/0.png"), Image("https://img.example/1.png", 1, 2),
+        Image("https://img.example/2.png"), Image("https://img.example/4.png"),
+    )
+    # The entry without a url is skipped silently; the others are reported.
+    assert warnings == ["image entry must be a mapping with url, not str; ignored",
+                        "image url 'ftp://img.example/3.png' is not an absolute http(s) URL; image dropped"]
+
+
+def test_related_items_need_a_title_and_a_usable_link_either_way():
+    article, warnings = warnings_of({"related": [
+        "not a mapping",
+        {"title": "W\x07eb", "webUrl": "https://a.example/1"},
+        {"title": "Original only", "originalUrl": "https://a.example/2"},
+        {"title": "Bad web, good original", "webUrl": "nope", "originalUrl": "https://a.example/3"},
+        {"title": "Both", "webUrl": "https://a.example/4", "originalUrl": "https://a.example/5"},
+        {"title": "", "webUrl": "https://a.example/6"},
+        {"title": "No link"},
+        "not a mapping",
+    ]})
+    assert article.related == (
+        Related("Web", "https://a.example/1"), Related("Original only", "https://a.example/2"),
+        Related("Bad web, good original", "https://a.example/3"), Related("Both", "https://a.example/4"),
+    )
+    assert warnings == ["related holds characters XML does not allow; removed",
+                        "related 'nope' is not an absolute http(s) URL"]
+    assert warnings_of({"related": {"title": "x"}})[1] == ["related must be a list of articles, not a mapping; ignored"]
+
+
+def test_topics_that_are_not_a_list_or_not_names_are_reported():
+    article, warnings = warnings_of({"topics": {"a": 1}})
+    assert article.topics == () and warnings == ["topics must be a list of names, not a mapping; ignored"]
+    article, warnings = warnings_of({"topics": [True, 2.5, "  "]})
+    assert article.topics == ("2.5",) and warnings == ["topic True is not a name; ignored"]
+
+
+def test_text_fixed_inside_topics_and_provider_is_reported_on_their_lines():
+    text = seed_text(**FIELDS, provider={"name": "Reu\x07ters", "domain": "reuters\x07.com"},
+                     topics=["A\x07I", True, "Space"])
+    article, warnings = normalize(text)
+    assert article.provider == Provider("Reuters", "reuters.com") and article.topics == ("AI", "Space")
+    lines = text.splitlines()
+    provider_line, topics_line = lines.index("provider:") + 1, lines.index("topics:") + 1
+    assert warnings == [
+        f"s.txt:{provider_line}: warning: provider holds characters XML does not allow; removed",
+        f"s.txt:{provider_line}: warning: provider holds characters XML does not allow; removed",
+        f"s.txt:{topics_line}: warning: topics holds characters XML does not allow; removed",
+        f"s.txt:{topics_line}: warning: topic True is not a name; ignored",
+    ]
+
+
+def test_an_empty_updated_date_falls_back_and_a_bad_one_is_an_error_on_its_line():
+    assert warnings_of({"updatedDateTime": ""}) == (warnings_of({})[0], [])
+    text = seed_text(**FIELDS, updatedDateTime="not a date at all")
+    with pytest.raises(SeedError) as caught:
+        normalize(text)
+    assert caught.value.line == text.splitlines().index("updatedDateTime: not a date at all") + 1
+    assert caught.value.message.startswith("updatedDateTime is not a date")
+
+
+def test_a_naive_updated_time_is_read_in_the_configured_zone():
+    text = seed_text(**FIELDS).replace("---\n", "---\nupdatedDateTime: 2021-02-01 10:00:00\n", 1)
+    article, _ = normalize(text, ZoneInfo("Europe/Berlin"))
+    assert article.updated_at == datetime(2021, 2, 1, 9, tzinfo=UTC)
+
+
+def test_an_empty_published_date_is_a_missing_date():
+    with pytest.raises(SeedError, match="missing date: set publishedDateTime"):
+        normalize(seed_text(title="T", webUrl="https://x.example/a", publishedDateTime=""))
+
+
+def test_category_and_type_are_cleaned_and_reported_under_their_own_names():
+    text = seed_text(**FIELDS, category="ne\x07ws", type=["article"])
+    article, warnings = normalize(text)
+    assert (article.category, article.kind) == ("news", "")
+    line = {key: n for n, key in enumerate((line.split(":")[0] for line in text.splitlines()), 1)}
+    assert warnings == [
+        f"s.txt:{line['category']}: warning: category holds characters XML does not allow; removed",
+        f"s.txt:{line['type']}: warning: type must be text, not a list; ignored",
+    ]

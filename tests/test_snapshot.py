@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib
+import json
 import os
 import sqlite3
 import sys
@@ -12,6 +13,8 @@ import pytest
 from feedpub import build
 from feedpub.cache import CACHE_FILE
 from feedpub.catalog import PARALLEL_MIN_SEEDS
+from feedpub.snapshot import build_key, replay, take
+from feedpub.writers import MANIFEST_NAME
 
 from conftest import article_fields, feed_files, make_config, write_seed
 
@@ -174,3 +177,106 @@ def test_stats_taken_by_worker_processes_make_the_same_snapshot(tmp_path, planne
     assert build(config).parsed == PARALLEL_MIN_SEEDS + 10
     build(config)
     assert len(planned) == 1
+
+
+def taken(tmp_path, seeds):
+    """A full build's report, its config, and the snapshot text of it."""
+    from feedpub.plan import plan_build
+
+    config = make_config(tmp_path, cache=False)
+    report = build(config)
+    paths = plan_build(config).paths() + [MANIFEST_NAME]
+    return config, report, paths, take(report, config.out, paths)
+
+
+def test_a_snapshot_replays_every_field_of_the_report(tmp_path, seeds):
+    config, report, paths, text = taken(tmp_path, seeds)
+    fields = replay(text, config.out, MANIFEST_NAME)
+    assert fields is not None
+    assert fields["unchanged"] == [path for path in paths if path != MANIFEST_NAME]
+    assert (fields["read"], fields["invalid"], fields["duplicates"], fields["feeds"]) == (
+        report.read, report.invalid, report.duplicates, report.feeds)
+    assert (report.invalid, report.duplicates) == (1, 1)  # the fixture has one of each: the fields differ
+    assert fields["counts"] == report.counts and fields["topics"] == report.topics
+    assert [str(e) for e in fields["errors"]] == [str(e) for e in report.errors]
+    assert [(w.path, w.message, w.line) for w in fields["warnings"]] == [
+        (w.path, w.message, w.line) for w in report.warnings]
+    assert set(fields) == {"read", "invalid", "duplicates", "counts", "feeds", "topics", "errors", "warnings",
+                           "unchanged"}
+
+
+def test_a_snapshot_lists_each_output_with_its_size_and_mtime(tmp_path, seeds):
+    config, _, paths, text = taken(tmp_path, seeds)
+    outputs = json.loads(text)["outputs"]
+    assert [path for path, _, _ in outputs] == paths
+    for path, size, mtime in outputs:
+        stat = (config.out / path).stat()
+        assert (size, mtime) == (stat.st_size, stat.st_mtime_ns)
+
+
+def damaged(text, change):
+    data = json.loads(text)
+    change(data)
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d["outputs"][0].__setitem__(1, d["outputs"][0][1] + 1),  # another size
+    lambda d: d["outputs"][0].__setitem__(2, d["outputs"][0][2] + 1),  # another mtime
+    lambda d: d["outputs"][0].__setitem__(1, str(d["outputs"][0][1])),
+    lambda d: d["outputs"][0].__setitem__(2, float(d["outputs"][0][2])),
+    lambda d: d["outputs"][0].__setitem__(0, 7),
+    lambda d: d["outputs"].append(["gone.xml", 1, 1]),
+    lambda d: d["outputs"].append(["x", 1]),
+    lambda d: d.__setitem__("read", True),
+    lambda d: d.__setitem__("invalid", "1"),
+    lambda d: d.__setitem__("duplicates", 1.0),
+    lambda d: d.__setitem__("feeds", None),
+    lambda d: d["counts"].append(0),
+    lambda d: d["counts"].pop(),
+    lambda d: d["counts"].__setitem__(3, False),
+    lambda d: d["topics"][0].__setitem__(0, 1),
+    lambda d: d["topics"][0].__setitem__(1, None),
+    lambda d: d["topics"][0].__setitem__(2, ["ai"]),
+    lambda d: d["topics"][0].__setitem__(3, "2"),
+    lambda d: d["topics"][0].pop(),
+    lambda d: d["errors"][0].__setitem__(0, None),
+    lambda d: d["errors"][0].__setitem__(1, 3),
+    lambda d: d["errors"][0].__setitem__(2, "2"),
+    lambda d: d["warnings"][0].__setitem__(2, 2.0),
+    lambda d: d["warnings"][0].__setitem__(0, 1),
+    lambda d: d.pop("warnings"),
+    lambda d: d.pop("counts"),
+])
+def test_a_damaged_or_outdated_snapshot_is_never_replayed(tmp_path, seeds, change):
+    config, _, _, text = taken(tmp_path, seeds)
+    assert replay(text, config.out, MANIFEST_NAME) is not None
+    assert replay(damaged(text, change), config.out, MANIFEST_NAME) is None
+
+
+def test_a_message_without_a_line_replays(tmp_path, seeds):
+    config, _, _, text = taken(tmp_path, seeds)
+    fields = replay(damaged(text, lambda d: d["errors"][0].__setitem__(2, None)), config.out, MANIFEST_NAME)
+    assert fields is not None and fields["errors"][0].line is None
+    assert replay("not json", config.out, MANIFEST_NAME) is None and replay("[]", config.out, MANIFEST_NAME) is None
+
+
+def test_the_build_key_changes_with_settings_and_seeds_but_not_with_jobs(tmp_path):
+    config = make_config(tmp_path)
+    key = build_key(config, "digest")
+    assert build_key(dataclasses.replace(config, jobs=7), "digest") == key
+    assert build_key(config, "other") != key
+    assert build_key(dataclasses.replace(config, title="Other"), "digest") != key
+    for folder in ("seeds", "out", "cache_dir"):
+        assert build_key(dataclasses.replace(config, **{folder: tmp_path / "elsewhere"}), "digest") != key
+
+
+def test_the_build_key_reads_folders_as_absolute_paths_and_knows_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    absolute = make_config(tmp_path)
+    relative = dataclasses.replace(absolute, seeds=Path("seeds"), out=Path("feeds"), cache_dir=Path(".feedpub-cache"))
+    key = build_key(absolute, "digest")
+    assert build_key(relative, "digest") == key
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # messages name seeds relative to the working directory
+    assert build_key(absolute, "digest") != key

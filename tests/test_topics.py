@@ -1,5 +1,7 @@
 import re
 
+import pytest
+
 from hypothesis import given, strategies as st
 
 from feedpub.topics import assign_slugs, display_names, fallback_slug, slugify, topic_key
@@ -65,3 +67,55 @@ def test_any_names_get_unique_safe_slugs(names):
 @given(st.text())
 def test_topic_key_is_idempotent(name):
     assert topic_key(topic_key(name)) == topic_key(name)
+
+
+def longest_word_prefix(words, limit=60):
+    """The most whole words, joined by hyphens, that fit in ``limit`` characters."""
+    best = ""
+    for n in range(1, len(words) + 1):
+        candidate = "-".join(words[:n])
+        if len(candidate) <= limit:
+            best = candidate
+    return best
+
+
+@pytest.mark.parametrize("lengths", [(5, 9, 13, 20, 11, 7), (59, 3), (30, 29, 4), (61,), (20, 20, 18, 1)])
+def test_a_slug_over_sixty_characters_is_cut_after_its_last_whole_word(lengths):
+    words = ["abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123"[:n] for n in lengths]
+    slug = slugify(" ".join(words))
+    # The cut looks for a hyphen in the first 60 characters, so a word ending
+    # exactly at 60 goes too. Slugs are URLs subscribers hold: pinned as is.
+    assert slug == (longest_word_prefix(words, 59) or "-".join(words)[:60])
+
+
+def test_a_slug_of_exactly_sixty_characters_is_kept_whole():
+    words = ["a" * 29, "b" * 30]  # 29 + 1 + 30 = 60
+    assert slugify(" ".join(words)) == "-".join(words)
+    assert slugify("c" * 60) == "c" * 60 and slugify("c" * 61) == "c" * 60
+
+
+def test_separators_fold_to_one_hyphen_and_never_lead_or_trail():
+    assert slugify("--a  b__c..d--") == "a-b-c-d"
+    assert slugify("ÀÉÎ øœæ ß") == "aei-ooeae-ss"
+    assert slugify("lpt1") == "lpt1-topic" and slugify("lpt10") == "lpt10" and slugify("com9") == "com9-topic"
+
+
+def test_topic_keys_fold_width_case_and_every_kind_of_space():
+    assert topic_key("Ｍａｃｈｉｎｅ\u00a0\tLEARNING\n") == "machine learning"
+    assert topic_key("STRASSE") == topic_key("straße")  # casefold, not lower
+
+
+def test_display_name_counts_spellings_across_keys_independently():
+    pairs = [("ml", "ML")] * 2 + [("ml", "Ml")] * 3 + [("ai", "AI")]
+    assert display_names(pairs) == {"ml": "Ml", "ai": "AI"}
+    assert display_names([]) == {}
+
+
+def test_the_keeper_of_a_shared_slug_is_the_exact_key_even_when_it_is_not_the_smallest():
+    keys = ["a b", "(a) b", "a.b"]  # all slug to "a-b"; "(a) b" is the smallest key
+    assert min(keys) == "(a) b" and {slugify(key) for key in keys} == {"a-b"}
+    slugs = assign_slugs(keys)
+    assert slugs["a b"] == "a-b"
+    assert slugs["(a) b"] == fallback_slug("(a) b", "a-b") and slugs["a.b"] == fallback_slug("a.b", "a-b")
+    # Empty natural slugs never keep anything, even alone in their group.
+    assert assign_slugs(["!!"]) == {"!!": fallback_slug("!!", "topic")}

@@ -312,6 +312,8 @@ class OutputFolder:
                              f"inside the output folder: delete it to start afresh")
         try:
             files = json.loads(_read(path).decode("utf-8"))["files"]
+            if not isinstance(files, list):  # a string would read as one name per character
+                raise TypeError(f"'files' is {type(files).__name__}, not a list")
             return {name for name in files if isinstance(name, str) and _is_safe_relative(name)}
         except (ValueError, KeyError, TypeError, OSError) as error:
             raise OutputError(
