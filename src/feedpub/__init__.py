@@ -14,7 +14,8 @@ from .model import Article, Image, Listing, Provider, Related
 from .plan import Plan, PlannedFeed, Topic, plan_build
 from .render import FeedMeta, TopicRef, render_feed
 
-# The full-article collector (used by `feedpub check`) loads on first use, so a
+# The full-article collector (every seed as an Article, through PyYAML, in one
+# process: a reference reading for tools and tests) loads on first use, so a
 # build with nothing to parse never imports the YAML libraries.
 _LAZY = {"Collection": "collect", "collect": "collect", "load_seed": "collect"}
 

@@ -26,7 +26,7 @@ from . import __version__
 from .config import Config
 from .errors import SeedError, SeedWarning
 from .filters import FilterCounts
-from .hashing import blake2b
+from hashlib import blake2b
 from .plan import Topic
 
 if TYPE_CHECKING:
