@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Sequence
 
-from . import __version__
+from .version import __version__
 from .cache import Cache
 from .catalog import Catalog, Progress, Resolver, build_catalog
 from .config import Config

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from .version import __version__
 from .config import Config
 from .errors import SeedError, SeedWarning
 from .filters import FilterCounts
