@@ -5,16 +5,16 @@ The library never prints and never exits; ``feedpub.cli`` is a thin layer on top
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .build import BuildReport, build
 from .config import DEFAULT_CONFIG, Config, apply_overrides, load_config
 from .errors import ConfigError, FeedpubError, OutputError, SeedError, SeedWarning, WriteError
 from .model import Article, Image, Listing, Provider, Related
 from .plan import Plan, PlannedFeed, Topic, plan_build
 from .render import FeedMeta, TopicRef, render_feed
+from .version import __version__
 
-# The full-article collector (used by `feedpub check`) loads on first use, so a
+# The full-article collector (every seed as an Article, through PyYAML, in one
+# process: a reference reading for tools and tests) loads on first use, so a
 # build with nothing to parse never imports the YAML libraries.
 _LAZY = {"Collection": "collect", "collect": "collect", "load_seed": "collect"}
 

@@ -16,7 +16,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from .model import Article
-from .render import (
+from .feedmeta import (
     GENERATOR,
     GENERATOR_URI,
     MEDIA_TYPES,
@@ -41,7 +41,7 @@ def render_atom(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str
 def atom_chunks(
     batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
 ) -> Iterator[bytes]:
-    """:func:`render_atom` in chunks, a batch of entries at a time (see render.splice)."""
+    """:func:`render_atom` in chunks, a batch of entries at a time (see feedmeta.splice)."""
     return splice(lambda batch: _document(batch, meta, topics, dates), batches, b"\n</feed>")
 
 

@@ -18,7 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence, TypeVar
 
-from . import __version__
+from .version import __version__
 from .records import RECORD_VERSION
 
 CACHE_FILE = "cache.sqlite"

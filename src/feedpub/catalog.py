@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .cache import TOPIC_SEPARATOR, Cache, dumps, safely
 from .errors import SeedError, SeedWarning
-from .hashing import blake2b
+from hashlib import blake2b
 from .model import Article, Listing
 from .parallel import ordered_map
 from .seeds import file_kind

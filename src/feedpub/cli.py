@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from . import __version__
+from .version import __version__
 from .build import BuildReport, build, open_cache
 from .plan import plan_build
 from .render import FEED_FORMATS

@@ -11,7 +11,7 @@ import json
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .model import Article
-from .render import FeedMeta, TopicRef, provider_uri, rfc3339
+from .feedmeta import FeedMeta, TopicRef, provider_uri, rfc3339
 from .topics import topic_key
 
 VERSION = "https://jsonfeed.org/version/1.1"

@@ -27,7 +27,6 @@ try:  # pragma: no cover - depends on the platform having a wheel
 except ImportError:  # pragma: no cover
     yaml_rs = None
 
-FAST_PARSER = "yaml-rs" if yaml_rs is not None else None
 # Larger blocks could hold more values than the PyYAML path allows: let it decide.
 FAST_MAX_BLOCK = 64 * 1024
 

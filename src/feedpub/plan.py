@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Sequence
 
-from . import __version__
+from .version import __version__
 from .cache import Cache
 from .catalog import Catalog, Progress, Resolver, build_catalog
 from .config import Config
 from .errors import ConfigError
 from .filters import FilterCounts, apply_filters
-from .hashing import blake2b
+from hashlib import blake2b
 from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
 from .render import ArchiveLinks, FeedDates, FeedMeta, TopicRef, render_feed_chunks

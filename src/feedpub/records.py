@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from .hashing import blake2b
+from hashlib import blake2b
 from .model import Article, Image, Provider, Related
 
 # Part of the cache's stamp: raise it when records change shape, and when

@@ -19,7 +19,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from .model import Article
-from .render import GENERATOR, MEDIA_TYPES, FeedDates, FeedMeta, TopicRef, feed_dates, splice
+from .feedmeta import GENERATOR, MEDIA_TYPES, FeedDates, FeedMeta, TopicRef, feed_dates, splice
 from .topics import topic_key
 from .xmlext import ATOM_NS, insert_after, register_archive_extension, set_media
 
@@ -33,7 +33,7 @@ def render_rss(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str,
 def rss_chunks(
     batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
 ) -> Iterator[bytes]:
-    """:func:`render_rss` in chunks, a batch of items at a time (see render.splice)."""
+    """:func:`render_rss` in chunks, a batch of items at a time (see feedmeta.splice)."""
     return splice(lambda batch: _document(batch, meta, topics, dates), batches, b"\n  </channel>")
 
 

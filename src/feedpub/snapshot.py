@@ -22,11 +22,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from .version import __version__
 from .config import Config
 from .errors import SeedError, SeedWarning
 from .filters import FilterCounts
-from .hashing import blake2b
+from hashlib import blake2b
 from .plan import Topic
 
 if TYPE_CHECKING:

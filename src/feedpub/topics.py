@@ -16,7 +16,7 @@ import unicodedata
 from collections import Counter
 from typing import Iterable
 
-from .hashing import sha256
+from hashlib import sha256
 
 MAX_SLUG_LENGTH = 60
 _NON_SLUG = re.compile(r"[^a-z0-9]+")

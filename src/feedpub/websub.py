@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
-from . import __version__
+from .version import __version__
 from .changes import is_feed_file
 
 DEFAULT_TIMEOUT = 10.0
