@@ -152,6 +152,14 @@ def test_every_job_has_a_timeout():
             assert job.get("timeout-minutes"), f"{workflow.name}: job {name} has no timeout-minutes"
 
 
+def test_pull_requests_get_the_item_change_report_in_the_job_summary():
+    jobs = yaml.safe_load((ROOT / ".github" / "workflows" / "feeds.yml").read_text(encoding="utf-8"))["jobs"]
+    scripts = [step.get("run", "") for job in jobs.values() for step in job.get("steps", [])]
+    report = [script for script in scripts if "--report markdown" in script]
+    assert len(report) == 1 and '--report-file "$GITHUB_STEP_SUMMARY"' in report[0]
+    assert "build --check" in report[0] and "[ $? -eq 1 ]" in report[0]  # fails on exit 2 or 3 only
+
+
 def test_the_workflow_passes_only_inputs_the_action_declares():
     inputs = set(yaml.safe_load(ACTION.read_text())["inputs"])
     commands = set(re.findall(r"^\s+(\w[\w-]*)\)$", _run_script(), re.MULTILINE))
