@@ -36,7 +36,7 @@ def stage_costs(folder: Path, limit: int = 0) -> tuple[dict[str, float], int, in
 
 def _time_stages(folder: Path, paths: list[str], clock) -> tuple[dict[str, float], int]:
     from feedpub import loader
-    from feedpub.hashing import blake2b
+    from hashlib import blake2b
     from feedpub.normalize import normalize_article
     from feedpub.records import article_to_record, record_digest
     from feedpub.seeds import FrontMatter, SeedError, read_seed_file
