@@ -63,10 +63,12 @@ _QUESTION_MARK = re.compile(rb"\?(?:\s|\Z)")
 # ("\ud83d\ude80") as one character, as the PyYAML path does (yaml_reader.py
 # joins pairs in double-quoted scalars first), and refuses a lone one.
 _SURROGATE_ESCAPE = re.compile(rb"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
-# A pair whose backslash starts an escape (after an even run of backslashes):
-# the only surrogate escapes the two paths are known to read alike, as one
-# character in a double-quoted scalar and as text anywhere else.
-_SURROGATE_PAIR = re.compile(rb"(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+# A pair whose backslash starts an escape (the last of an odd run of
+# backslashes): the only surrogate escapes the two paths are known to read
+# alike, as one character in a double-quoted scalar and as text anywhere else.
+# The lookbehind comes after the first backslash, so that re scans for that
+# literal at C speed (before it, the search tried every position: 90 us a seed).
+_SURROGATE_PAIR = re.compile(rb"\\(?<!\\\\)(?:\\\\)*u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 # LS and PS: line breaks to YAML 1.1 only.
 _UNICODE_BREAK = re.compile(rb"\xe2\x80[\xa8\xa9]")
 # Keys the text must show plainly, checked in one pass over the starts of
