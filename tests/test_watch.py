@@ -196,7 +196,8 @@ def test_files_outside_the_seed_patterns_trigger_no_rebuild(tmp_path):
     build(config)
     with Watching(config) as watching:
         watching.ready(tmp_path / "seeds")
-        for name in (".1.md.swp", "1.md~", "notes.docx"):
+        (tmp_path / "seeds" / ".drafts").mkdir()
+        for name in (".1.md.swp", "1.md~", "notes.docx", "1.MD", ".drafts/3.md"):
             (tmp_path / "seeds" / name).write_text("x")
         write_seed(tmp_path / "seeds", "2.md", **article_fields(2))  # and then a real one
         wait_for(lambda: any(r.report and r.report.read == 2 for r in watching.rebuilds), "the new seed built")

@@ -132,14 +132,16 @@ def _watched_paths(config: Config, config_file: Path | None) -> tuple[Path, ...]
 
 
 class _SeedOrConfig:
-    """watchfiles filter: the config file, and under the seeds folder any
-    path that is not hidden and matches a seed pattern, or is not a file
-    (a folder of seeds renamed or deleted). Editor back-ups and swap files
-    (``.x.md.swp``, ``x.md~``) match no pattern. The output folder and the
-    build cache never trigger a rebuild, even inside the watched folders."""
+    """watchfiles filter: the config file, and under the seeds folder what the
+    build reads: not hidden (nor in a hidden folder) and matching a seed
+    pattern, or not a file (a folder of seeds renamed or deleted). Editor
+    back-ups and swap files (``.x.md.swp``, ``x.md~``) match no pattern. The
+    output folder and the build cache never trigger a rebuild, even inside
+    the watched folders."""
 
     def __init__(self, config: Config, config_file: Path | None) -> None:
         self.config_file = str(config_file.absolute()) if config_file is not None else None
+        self.seeds = config.seeds.absolute()
         self.patterns = config.patterns
         self.ignored = tuple(str(path.absolute()) for path in (config.out, config.cache_dir))
 
@@ -148,7 +150,12 @@ class _SeedOrConfig:
             return True
         if any(path == folder or path.startswith(folder + "/") for folder in self.ignored):
             return False
-        name = Path(path).name
-        if name.startswith("."):
+        changed = Path(path)
+        try:
+            parts = changed.relative_to(self.seeds).parts
+        except ValueError:
             return False
-        return any(fnmatch.fnmatch(name, pattern) for pattern in self.patterns) or not Path(path).is_file()
+        if any(part.startswith(".") for part in parts):
+            return False
+        # fnmatchcase: the build matches names case-sensitively (catalog.scan_seed_files).
+        return any(fnmatch.fnmatchcase(changed.name, pattern) for pattern in self.patterns) or not changed.is_file()
