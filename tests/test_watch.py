@@ -112,6 +112,10 @@ def test_serve_watch_rebuilds_on_edits_and_keeps_serving_through_bad_seeds_and_c
 
         (project / "feedpub.toml").write_text('base_url = "http://127.0.0.1/"\nlimit = 1\n', encoding="utf-8")
         wait_for(lambda: served_titles(feed) == ["Mended"], "the new config in force")
+        (project / "feedpub.toml").write_text('base_url = "http://127.0.0.1/"\nout = "site"\n', encoding="utf-8")
+        wait_for(lambda: err.matching(r"^warning: the output folder is now .*site, but feeds is still served"),
+                 "the warning that the served folder is not the one built")
+        assert (project / "site" / "all.atom.xml").is_file() and served_titles(feed) == ["Mended"]
         assert server.poll() is None
     finally:
         server.send_signal(signal.SIGINT)  # Ctrl-C

@@ -451,6 +451,9 @@ def _serve_and_watch(server: Any, config: Config, config_file: Path | None, relo
             _say_serving(server, config.out)
             thread.start()
         elif rebuild.report is not None:
+            if rebuild.config.out.absolute() != config.out.absolute():
+                click.echo(f"warning: the output folder is now {rebuild.config.out}, but {config.out} is "
+                           "still served: restart 'feedpub serve --watch' to serve the new one", err=True)
             # The settings' own warnings once, not after every rebuild: only when they change.
             report, warned = rebuild.report, shown_warnings
             shown_warnings = report.config_warnings

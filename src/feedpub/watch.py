@@ -41,11 +41,13 @@ class Rebuild:
     ``report`` is the build's report, or None when the build did not run or
     stopped: then ``error`` says why (a config file that became invalid, an
     output folder that cannot be written). The files served stay what the
-    last good build wrote. ``seconds`` is the time the rebuild took.
+    last good build wrote. ``seconds`` is the time the rebuild took, and
+    ``config`` the settings in force after it.
     """
 
     paths: tuple[Path, ...]
     seconds: float
+    config: Config
     report: BuildReport | None = None
     error: FeedpubError | OSError | None = None
 
@@ -119,9 +121,9 @@ def _rebuild(config: Config, paths: tuple[Path, ...], reload: bool, load_config:
             config = load_config()
         report = build(config)
     except (FeedpubError, OSError) as error:
-        on_rebuild(Rebuild(paths, time.perf_counter() - started, error=error))
+        on_rebuild(Rebuild(paths, time.perf_counter() - started, config, error=error))
     else:
-        on_rebuild(Rebuild(paths, time.perf_counter() - started, report=report))
+        on_rebuild(Rebuild(paths, time.perf_counter() - started, config, report=report))
     return config
 
 
