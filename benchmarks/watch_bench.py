@@ -7,7 +7,7 @@ On a copy of a generated corpus (see bench.py), with bench.py's settings:
 (w) the time from writing the edit to the end of the rebuild it triggers,
 inside one running watch_and_build (as serve --watch runs it), and (d) a
 `feedpub build` process run after the same kind of edit, as bench.py's row
-(d). Each edit changes the title of the newest published seed, so feeds must
+(d), on a second copy; the two alternate, so that both see the same load. Each edit changes the title of the newest published seed, so feeds must
 change. Prints the median of --edits edits for each. At the end the watched
 output must be byte-identical to a --jobs 1 --no-cache build, or it fails.
 """
@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
@@ -35,15 +36,31 @@ def edit(seed: Path, n: int) -> None:
     seed.write_text(text.replace('title: "', f'title: "Edit {n}: ', 1), encoding="utf-8")
 
 
-def watched_edits(seeds: Path, out: Path, cache: Path, edits: int) -> list[tuple[float, float]]:
-    """Seconds from each edit to the end of its rebuild, in one watching process,
-    and of the rebuild alone."""
-    from feedpub.cli import _resolve_config
+def cli_build(seeds: Path, out: Path, cache: Path) -> Callable[[], None]:
+    """Run one `feedpub build` process on ``seeds``, with bench.py's settings."""
+    command = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(out), "--cache-dir", str(cache),
+               *SETTINGS]
+    return lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+def interleaved_edits(work: Path, edits: int) -> tuple[list[float], list[tuple[float, float]]]:
+    """For each of ``edits`` rounds, one edit timed each way, one right after
+    the other so that both see the same load: seconds of the `feedpub build`
+    process, and seconds from the edit to the end of its rebuild in one
+    watching process (with the rebuild's own seconds)."""
+    from feedpub import build
+    from feedpub.cli import _batch_work, _resolve_config
     from feedpub.watch import Rebuild, watch_and_build
 
-    overrides = {"out": out, "cache_dir": cache, "min_quality": 50, "limit": 50,
-                 "base_url": "https://feeds.example.org/"}
-    config = _resolve_config(None, seeds, **overrides)
+    def run_build(config):  # as serve --watch builds: with the garbage collector paused
+        with _batch_work():
+            return build(config)
+
+    run_cli = cli_build(work / "cli" / "seeds", work / "cli" / "feeds", work / "cli" / "cache")
+    run_cli()  # cold, to fill the cache
+    overrides = {"out": work / "watch" / "feeds", "cache_dir": work / "watch" / "cache", "min_quality": 50,
+                 "limit": 50, "base_url": "https://feeds.example.org/"}
+    config = _resolve_config(None, work / "watch" / "seeds", **overrides)
     done: list[tuple[float, Rebuild]] = []
     arrived = threading.Condition()
 
@@ -53,44 +70,33 @@ def watched_edits(seeds: Path, out: Path, cache: Path, edits: int) -> list[tuple
             arrived.notify()
 
     stop = threading.Event()
-    watcher = threading.Thread(target=watch_and_build, args=(config, None, lambda: config, record, stop, True))
+    watcher = threading.Thread(target=watch_and_build, args=(config, None, lambda: config, record, stop, True, run_build))
     watcher.start()
-    seed = newest_seed(seeds)
-    seconds = []
+    seeds = {name: newest_seed(work / name / "seeds") for name in ("cli", "watch")}
+    cli_seconds, watch_seconds = [], []
     try:
         with arrived:  # the build at start
             arrived.wait_for(lambda: done, timeout=600)
-        for n in range(edits + 1):  # the first edit warms up and is not counted
+        for n in range(edits + 1):  # the first round warms up and is not counted
+            edit(seeds["cli"], n)
+            started = time.perf_counter()
+            run_cli()
+            cli_seconds.append(time.perf_counter() - started)
             time.sleep(0.5)  # let the watcher settle, as between a user's edits
             before = len(done)
             started = time.perf_counter()
-            edit(seed, n)
+            edit(seeds["watch"], n)
             with arrived:
                 if not arrived.wait_for(lambda: len(done) > before, timeout=600):
                     raise SystemExit("no rebuild within 10 minutes")
             ended, rebuild = done[before]
             if rebuild.error is not None:
                 raise SystemExit(f"rebuild failed: {rebuild.error}")
-            seconds.append((ended - started, rebuild.seconds))
+            watch_seconds.append((ended - started, rebuild.seconds))
     finally:
         stop.set()
         watcher.join()
-    return seconds[1:]
-
-
-def cli_edits(seeds: Path, out: Path, cache: Path, edits: int) -> list[float]:
-    """Seconds of a `feedpub build` process after each edit (cache warm)."""
-    command = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(out), "--cache-dir", str(cache),
-               *SETTINGS]
-    subprocess.run(command, check=True)
-    seed = newest_seed(seeds)
-    times = []
-    for n in range(edits):
-        edit(seed, n)
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return times
+    return cli_seconds[1:], watch_seconds[1:]
 
 
 def main() -> None:
@@ -104,9 +110,7 @@ def main() -> None:
         for name in ("cli", "watch"):
             shutil.copytree(corpus(args.count, args.corpora), work / name / "seeds",
                             ignore=shutil.ignore_patterns(".complete"))
-        cli = cli_edits(work / "cli" / "seeds", work / "cli" / "feeds", work / "cli" / "cache", args.edits)
-        watched = watched_edits(work / "watch" / "seeds", work / "watch" / "feeds", work / "watch" / "cache",
-                                args.edits)
+        cli, watched = interleaved_edits(work, args.edits)
         reference = work / "reference"
         subprocess.run([sys.executable, "-m", "feedpub", "build", str(work / "watch" / "seeds"), "--out",
                         str(reference), "--jobs", "1", "--no-cache", *SETTINGS], check=True)

@@ -467,10 +467,15 @@ def _serve_and_watch(server: Any, config: Config, config_file: Path | None, relo
         else:
             click.echo(f"error: {rebuild.error}; still serving the last output", err=True)
 
+    def run_build(settings: Config) -> BuildReport:
+        with _batch_work():
+            return build(settings)
+
     thread = threading.Thread(target=server.serve_forever, name="feedpub-serve", daemon=True)
     stop = threading.Event()
     try:
-        watch_and_build(config, config_file or find_config_file(Path(".")), reload, show, stop, build_first=True)
+        watch_and_build(config, config_file or find_config_file(Path(".")), reload, show, stop, build_first=True,
+                        run_build=run_build)
     finally:
         stop.set()
         if thread.is_alive():

@@ -59,11 +59,14 @@ def watch_and_build(
     on_rebuild: Callable[[Rebuild], None],
     stop: threading.Event,
     build_first: bool = False,
+    run_build: Callable[[Config], BuildReport] = build,
 ) -> None:
     """Rebuild ``config`` whenever a seed under its seeds folder, or
     ``config_file``, changes, until ``stop`` is set; call ``on_rebuild``
     after each rebuild. With ``build_first``, build once as soon as the
     watcher runs, so that no change made during that build is missed.
+    ``run_build`` builds (the CLI passes one that pauses the garbage
+    collector, as `feedpub build` does).
 
     A change to ``config_file`` reloads the settings with ``load_config``; when
     that raises ConfigError the rebuild is reported as failed and the last
@@ -78,7 +81,7 @@ def watch_and_build(
         paths = _watched_paths(config, config_file)
         if not paths:  # no seeds folder and no config file (yet): nothing to watch
             if pending:
-                config = _rebuild(config, (), reload, load_config, on_rebuild)
+                config = _rebuild(config, (), reload, load_config, run_build, on_rebuild)
                 pending = reload = False
             else:
                 stop.wait(WAIT_MS / 1000)
@@ -100,7 +103,7 @@ def watch_and_build(
                     break
                 if not (touched or pending):
                     break  # caught up: wait for changes as usual
-                config = _rebuild(config, tuple(sorted(touched)), reload, load_config, on_rebuild)
+                config = _rebuild(config, tuple(sorted(touched)), reload, load_config, run_build, on_rebuild)
                 pending = reload = False
                 if _watched_paths(config, config_file) != paths:
                     # The seeds folder moved, or the config file vanished or came back (a
@@ -112,14 +115,14 @@ def watch_and_build(
 
 
 def _rebuild(config: Config, paths: tuple[Path, ...], reload: bool, load_config: Callable[[], Config],
-             on_rebuild: Callable[[Rebuild], None]) -> Config:
+             run_build: Callable[[Config], BuildReport], on_rebuild: Callable[[Rebuild], None]) -> Config:
     """Build once (with the settings reloaded first if ``reload``), report it,
     and return the settings now in force."""
     started = time.perf_counter()
     try:
         if reload:
             config = load_config()
-        report = build(config)
+        report = run_build(config)
     except (FeedpubError, OSError) as error:
         on_rebuild(Rebuild(paths, time.perf_counter() - started, config, error=error))
     else:
