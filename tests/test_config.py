@@ -59,6 +59,13 @@ def test_pyproject_tool_table_is_used_only_when_present(tmp_path):
         ('language = ""\n', "language must be a language tag"),
         ('timezone = "America"\n', "unknown timezone 'America'"),  # a folder of zones
         ('timezone = "../../etc/passwd"\n', "unknown timezone '../../etc/passwd'"),
+        # The machine's own zone, or a file of it: the feeds would depend on where they are built.
+        ('timezone = "localtime"\n', "timezone 'localtime' is not an IANA zone name and depends on the machine"),
+        ('timezone = "LocalTime"\n', "is not an IANA zone name"),
+        ('timezone = "posixrules"\n', "is not an IANA zone name"),
+        ('timezone = "right/UTC"\n', "is not an IANA zone name"),
+        ('timezone = "/etc/localtime"\n', "unknown timezone '/etc/localtime'"),
+        ('timezone = "/usr/share/zoneinfo/Europe/Berlin"\n', "unknown timezone '/usr/share/zoneinfo/"),
         ('base_url = "https://ex.org/feeds/?a=1"\n', "base_url 'https://ex.org/feeds/?a=1' has a query (?...)"),
         ('base_url = "https://ex.org/feeds?"\n', "has a query"),
         ('base_url = "https://ex.org/feeds/#top"\n', "has a fragment (#...)"),
@@ -103,6 +110,11 @@ def test_good_settings_pass_untouched():
     )
     assert (config.title, config.language, config.site_url) == ("Caf\u00e9 \U0001f525 news", "zh-Hant-TW",
                                                                  "https://ex.org/?lang=de#top")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/GMT+5", "America/Port-au-Prince", "America/Argentina/Buenos_Aires"])
+def test_iana_zone_names_of_every_shape_are_accepted(zone):
+    assert apply_overrides(DEFAULT_CONFIG, timezone=zone).timezone == zone
 
 
 @pytest.mark.parametrize(

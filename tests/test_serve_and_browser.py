@@ -1,12 +1,15 @@
 """`feedpub serve`, and the index page in a real browser (headless Chromium)."""
 
 import json
+import os
 import shutil
 import subprocess
 import threading
+import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -97,6 +100,44 @@ def test_serve_answers_404_to_names_the_file_system_refuses(site, monkeypatch, c
         assert get(base + name)[0] == 404
         assert get(base + "all.rss.xml")[0] == 200  # and goes on serving
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_serve_never_follows_a_symbolic_link_inside_the_folder(site, tmp_path, monkeypatch):
+    monkeypatch.setenv("FEEDPUB_SERVE_QUIET", "1")
+    folder = tmp_path / "out"
+    shutil.copytree(site, folder)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.xml").write_text("secret")
+    (outside / "index.html").write_text("secret")
+    (folder / "evil").symlink_to("/")
+    (folder / "away").symlink_to(outside)
+    (folder / "secret.xml").symlink_to(outside / "secret.xml")
+    (folder / "alias.atom.xml").symlink_to(folder / "all.atom.xml")  # even one that stays inside
+    (folder / "topics").mkdir(exist_ok=True)
+    (folder / "topics" / "up").symlink_to("..")
+    os.mkfifo(folder / "pipe.xml")  # opening it must not hang the request
+    with serving(folder) as base:
+        for name in ("evil/etc/passwd", "evil/", "away/secret.xml", "away/", "secret.xml", "alias.atom.xml",
+                     "topics/up/all.atom.xml", "pipe.xml"):
+            assert get(base + name)[0] == 404, name
+        assert get(base + "all.atom.xml")[0] == 200
+
+
+def test_serve_reads_an_if_modified_since_without_a_zone_as_gmt(site, monkeypatch):
+    monkeypatch.setenv("FEEDPUB_SERVE_QUIET", "1")
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # a local time far from GMT
+    time.tzset()
+    try:
+        mtime = int((site / "all.atom.xml").stat().st_mtime)
+        with serving(site) as base:
+            for since, status in ((mtime, 304), (mtime - 3600, 200), (mtime + 3600, 304)):
+                zoneless = formatdate(since, usegmt=True).removesuffix(" GMT")  # "Wed, 02 Dec 2026 06:00:00"
+                for header in (zoneless, zoneless + " -0000"):
+                    assert get(base + "all.atom.xml", **{"If-Modified-Since": header})[0] == status, header
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_serve_on_a_busy_port_names_the_port_and_exits_1(site):

@@ -8,6 +8,7 @@ feedpub (an unexpected exception), reported in one line.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import gc
 import sys
@@ -18,7 +19,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from .version import __version__
-from .build import BuildReport, build, open_cache
+from .build import BuildReport, build, check_output_folder, open_cache
 from .plan import plan_build
 from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
@@ -371,39 +372,54 @@ def check_command(format_: str, quiet: bool, verbose: bool, config_file: Path | 
 
 
 @cli.command("serve")
-@click.option("--out", type=_PathType(file_okay=False, exists=True, path_type=Path), default=None,
-              help="Folder to serve  [default: the configured output folder]")
-@click.option("--config", "config_file", type=_PathType(dir_okay=False, path_type=Path),
-              help="Read settings from this file instead of ./feedpub.toml")
+@click.option("--out", type=_PathType(file_okay=False, path_type=Path), default=None,
+              help="Folder to serve (and with --watch, to build)  [default: the configured output folder]")
+@config_options(*(name for name in _OPTIONS if name != "out"))
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 to listen on")
-@_quiet_option("Log no requests")
+@click.option("--watch", is_flag=True,
+              help="Build now, and again whenever a seed or the config file changes, while serving")
+@_quiet_option("Log no requests; with --watch, print no warnings")
 @_verbose_option("Show the traceback of an internal error")
-def serve_command(out: Path | None, config_file: Path | None, port: int, quiet: bool, verbose: bool) -> None:
+def serve_command(out: Path | None, config_file: Path | None, seeds: Path | None, port: int, watch: bool,
+                  quiet: bool, verbose: bool, **overrides: Any) -> None:
     """Serve the output folder on localhost to preview feeds in a real reader.
 
     Feeds get their media types (application/rss+xml, application/atom+xml,
-    application/feed+json), ETag and Last-Modified. Stop with Ctrl-C.
+    application/feed+json), ETag and Last-Modified. With --watch, SEEDS
+    (default: ./seeds) are built first, with the settings and flags of
+    `feedpub build`, and again on every change. Stop with Ctrl-C.
 
     \b
     Example:
         feedpub build --base-url http://localhost:8000/ && feedpub serve
+        feedpub serve --watch --base-url http://localhost:8000/
     """
-    from .serve import make_server
+    given = {name for name, value in overrides.items() if value not in (None, ())}
+    if not watch and (given or seeds is not None):
+        params = click.get_current_context().command.params
+        flags = [param.opts[0] for param in params if param.name in given] + (["SEEDS"] if seeds else [])
+        raise click.UsageError(f"{', '.join(flags)}: build settings apply only with --watch")
+    if watch:
+        def settings() -> Config:
+            return _resolve_config(config_file, seeds, out=out, **overrides)
 
+        config = settings()
+        check_output_folder(config)
+        server = _listen(config.out, port, quiet)
+        try:
+            _serve_and_watch(server, config, config_file, settings, quiet)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        return
     folder = out or load_config(config_file).out
     refuse_non_folder(folder)
     if not folder.is_dir():
         raise ConfigError(f"nothing to serve: {folder} does not exist; run 'feedpub build' first")
-    try:
-        server = make_server(folder, port, quiet=quiet)
-    except OSError as error:
-        raise _ExitError(
-            f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}; "
-            "choose another --port (0 picks a free one)", 1
-        ) from None
-    host, bound = server.server_address[:2]
-    click.echo(f"Serving {folder} at http://{host}:{bound}/ (Ctrl-C to stop)", err=True)
+    server = _listen(folder, port, quiet)
+    _say_serving(server, folder)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -473,6 +489,83 @@ def init_command(folder: Path, ci: str | None) -> None:
     steps = init_project(folder, ci=ci)
     for step in steps:
         click.echo(str(step))
+
+
+def _say_serving(server: Any, folder: Path) -> None:
+    host, bound = server.server_address[:2]
+    click.echo(f"Serving {folder} at http://{host}:{bound}/ (Ctrl-C to stop)", err=True)
+
+
+def _listen(folder: Path, port: int, quiet: bool) -> Any:
+    from .serve import make_server
+
+    try:
+        return make_server(folder, port, quiet=quiet)
+    except OSError as error:
+        raise _ExitError(
+            f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}; "
+            "choose another --port (0 picks a free one)", 1
+        ) from None
+
+
+def _serve_and_watch(server: Any, config: Config, config_file: Path | None, reload: Callable[[], Config],
+                     quiet: bool) -> None:
+    """Build, then serve in a thread while the main thread watches and
+    rebuilds, so a request never waits for a build (files are replaced
+    atomically) and Ctrl-C reaches the watcher. The first build runs once
+    the watcher does, so an edit made meanwhile is not missed; its errors
+    (an output folder that cannot be written) end the command."""
+    import threading
+
+    from .config import find_config_file
+    from .watch import Rebuild, watch_and_build
+
+    shown_warnings: list[str] | None = None  # none shown yet
+
+    def show(rebuild: Rebuild) -> None:
+        nonlocal shown_warnings
+        if shown_warnings is None:  # the first build, before serving: its errors end the command
+            if rebuild.error is not None:
+                raise rebuild.error
+            _print_build(rebuild.report, quiet)
+            shown_warnings = rebuild.report.config_warnings
+            _say_serving(server, config.out)
+            thread.start()
+        elif rebuild.report is not None:
+            if rebuild.config.out.absolute() != config.out.absolute():
+                click.echo(f"warning: the output folder is now {rebuild.config.out}, but {config.out} is "
+                           "still served: restart 'feedpub serve --watch' to serve the new one", err=True)
+            # The settings' own warnings once, not after every rebuild: only when they change.
+            report, warned = rebuild.report, shown_warnings
+            shown_warnings = report.config_warnings
+            if report.config_warnings == warned:
+                report = dataclasses.replace(report, config_warnings=[])
+            _print_build(report, quiet)
+        elif isinstance(rebuild.error, OSError):
+            error = rebuild.error
+            click.echo(f"error: {error.filename or 'output'}: {error.strerror or error}; "
+                       "still serving the last output", err=True)
+        else:
+            click.echo(f"error: {rebuild.error}; still serving the last output", err=True)
+
+    def run_build(settings: Config) -> BuildReport:
+        with _batch_work():
+            return build(settings)
+
+    thread = threading.Thread(target=server.serve_forever, name="feedpub-serve", daemon=True)
+    stop = threading.Event()
+    try:
+        watch_and_build(config, config_file or find_config_file(Path(".")), reload, show, stop, build_first=True,
+                        run_build=run_build)
+    finally:
+        stop.set()
+        if thread.is_alive():
+            server.shutdown()
+
+
+def _print_build(report: BuildReport, quiet: bool) -> None:
+    _print_problems(report, quiet)
+    click.echo(summary_line(report))
 
 
 def summary_line(report: BuildReport) -> str:

@@ -277,8 +277,28 @@ def _check_patterns(patterns: tuple[str, ...]) -> None:
             )
 
 
+# Names the zone database folder holds that are not IANA zone keys: "localtime"
+# is this machine's own zone (a link to /etc/localtime), "posixrules" a
+# system default, and posix/ and right/ are alternative copies of the database.
+# Any of them would make the feeds depend on the machine that builds them.
+_NOT_ZONE_KEYS = ("localtime", "posixrules")
+_NOT_ZONE_FOLDERS = ("posix/", "right/")
+# The shape of an IANA key: "UTC", "Europe/Berlin", "Etc/GMT+5", "America/Port-au-Prince".
+_ZONE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*")
+
+
 def _check_timezone(name: str) -> None:
+    """``name`` must be an IANA zone key that exists; not an absolute path
+    (which zoneinfo also accepts) and not one of the machine's own zones."""
+    folded = name.casefold()
+    if folded in _NOT_ZONE_KEYS or folded.startswith(_NOT_ZONE_FOLDERS):
+        raise ConfigError(
+            f"timezone {name!r} is not an IANA zone name and depends on the machine that builds the feeds: "
+            "name the zone, such as 'UTC' or 'Europe/Berlin'"
+        )
     try:
+        if not _ZONE_KEY.fullmatch(name):
+            raise ValueError(name)
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         # OSError: "America" is a folder of zones, and zoneinfo tries to read it as one.

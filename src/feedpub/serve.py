@@ -13,9 +13,11 @@ import http.server
 import io
 import os
 import re
+from datetime import timezone
 from email.utils import formatdate, parsedate_to_datetime
 from functools import partial
 from pathlib import Path
+from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 CONTENT_TYPES = {
     ".rss.xml": "application/rss+xml; charset=utf-8",
@@ -45,15 +47,11 @@ class FeedRequestHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self):  # type: ignore[override]
         try:
-            path = Path(self.translate_path(self.path))  # normalized: never above the root
-            if path.is_dir():
-                path = path / "index.html"
-            relative = path.relative_to(self.directory)
-            if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            found = self._served_file()
+            if found is None:
                 self.send_error(404, "Not found")
                 return None
-            data = path.read_bytes()
-            stat = path.stat()
+            path, data, stat = found
         except (OSError, ValueError):
             # A name too long for the file system (ENAMETOOLONG), a NUL byte
             # (ValueError), a file gone or unreadable meanwhile: nothing to serve.
@@ -76,6 +74,31 @@ class FeedRequestHandler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         return io.BytesIO(data)
 
+    def _served_file(self) -> tuple[Path, bytes, os.stat_result] | None:
+        """The file the request names, its bytes and its stat; None for a
+        hidden name (the manifest, the lock), a missing file, and any path
+        through a symbolic link inside the folder: `feeds/evil -> /` must not
+        serve the machine's files. Every component is checked with lstat, and
+        the file itself is opened without following a link, so a link swapped
+        in meanwhile fails too."""
+        root = Path(self.directory)
+        path = Path(self.translate_path(self.path))  # normalized: never above the root
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            return None
+        for depth in range(1, len(relative.parts) + 1):
+            if S_ISLNK(os.lstat(root.joinpath(*relative.parts[:depth])).st_mode):
+                return None
+        if S_ISDIR(os.lstat(path).st_mode):
+            path = path / "index.html"
+        # O_NONBLOCK: opening a FIFO put there must not hang the request (fstat then refuses it).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as file:
+            stat = os.fstat(file.fileno())
+            if not S_ISREG(stat.st_mode):
+                return None
+            return path, file.read(), stat
+
     def _not_modified(self, etag: str, mtime: int) -> bool:
         # RFC 9110 13.1.2/13.1.3: If-None-Match wins over If-Modified-Since.
         if_none_match = self.headers.get("If-None-Match")
@@ -84,7 +107,11 @@ class FeedRequestHandler(http.server.SimpleHTTPRequestHandler):
         if_modified_since = self.headers.get("If-Modified-Since")
         if if_modified_since:
             try:
-                return mtime <= parsedate_to_datetime(if_modified_since).timestamp()
+                since = parsedate_to_datetime(if_modified_since)
+                if since.tzinfo is None:
+                    # No zone (or "-0000"): HTTP dates are GMT (RFC 9110 5.6.7), not this machine's local time.
+                    since = since.replace(tzinfo=timezone.utc)
+                return mtime <= since.timestamp()
             except (TypeError, ValueError, OverflowError):
                 return False
         return False

@@ -1,0 +1,166 @@
+"""Live preview: rebuild whenever a seed or the config file changes.
+
+`feedpub serve --watch` serves the output folder in one thread and runs
+``watch_and_build`` in the main thread. Each rebuild is an ordinary
+``build()``, so the output is exactly what `feedpub build` would write; it is
+faster only because the process keeps its imports and the build cache warm.
+File events come from the ``watchfiles`` package (inotify, FSEvents, ...),
+which groups a burst of events (a ``git checkout``, an editor saving) into one
+batch, and keeps recording while a rebuild runs, so nothing is missed and a
+burst gives one or two rebuilds.
+
+Nothing here prints: the caller gets a ``Rebuild`` for each one.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .build import BuildReport, build
+from .config import Config
+from .errors import FeedpubError
+
+# watchfiles' grouping: a batch is handed over once no event came for STEP_MS,
+# or DEBOUNCE_MS after its first event at the latest (watchfiles' defaults).
+DEBOUNCE_MS = 1600
+STEP_MS = 50
+# How long to wait before looking again when there is nothing to watch.
+WAIT_MS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuild:
+    """One rebuild, after changes to ``paths`` (none when it only read the
+    config file again).
+
+    ``report`` is the build's report, or None when the build did not run or
+    stopped: then ``error`` says why (a config file that became invalid, an
+    output folder that cannot be written). The files served stay what the
+    last good build wrote. ``seconds`` is the time the rebuild took, and
+    ``config`` the settings in force after it.
+    """
+
+    paths: tuple[Path, ...]
+    seconds: float
+    config: Config
+    report: BuildReport | None = None
+    error: FeedpubError | OSError | None = None
+
+
+def watch_and_build(
+    config: Config,
+    config_file: Path | None,
+    load_config: Callable[[], Config],
+    on_rebuild: Callable[[Rebuild], None],
+    stop: threading.Event,
+    build_first: bool = False,
+    run_build: Callable[[Config], BuildReport] = build,
+) -> None:
+    """Rebuild ``config`` whenever a seed under its seeds folder, or
+    ``config_file``, changes, until ``stop`` is set; call ``on_rebuild``
+    after each rebuild. With ``build_first``, build once as soon as the
+    watcher runs, so that no change made during that build is missed.
+    ``run_build`` builds (the CLI passes one that pauses the garbage
+    collector, as `feedpub build` does).
+
+    A change to ``config_file`` reloads the settings with ``load_config``; when
+    that raises ConfigError the rebuild is reported as failed and the last
+    good settings stay in force (and keep being watched). ``config`` should be
+    the settings the output folder was last built with.
+    """
+    from watchfiles import watch
+
+    pending = build_first  # a rebuild is owed, whether or not anything changes
+    reload = False  # the config file changed, and the settings are still to be read again
+    while not stop.is_set():
+        paths = _watched_paths(config, config_file)
+        if not paths:  # no seeds folder and no config file (yet): nothing to watch
+            if pending:
+                config = _rebuild(config, (), reload, load_config, run_build, on_rebuild)
+                pending = reload = False
+            else:
+                stop.wait(WAIT_MS / 1000)
+            continue
+        # A config change opens the watcher anew (an editor that saves by renaming
+        # gives the file a new inode, which the old watch no longer sees), and the
+        # settings are read only then, so that no event falls between two watchers.
+        # Until the rebuilds have caught up, this watcher returns at once, with or
+        # without changes, instead of waiting for the next one.
+        catching_up = pending
+        batches = watch(*paths, watch_filter=_SeedOrConfig(config, config_file), debounce=DEBOUNCE_MS, step=STEP_MS,
+                        stop_event=stop, rust_timeout=1 if catching_up else 5000, yield_on_timeout=catching_up,
+                        ignore_permission_denied=True)
+        try:
+            for changes in batches:
+                touched = {Path(path) for _, path in changes}
+                if config_file is not None and config_file.absolute() in touched:
+                    pending = reload = True
+                    break
+                if not (touched or pending):
+                    break  # caught up: wait for changes as usual
+                config = _rebuild(config, tuple(sorted(touched)), reload, load_config, run_build, on_rebuild)
+                pending = reload = False
+                if _watched_paths(config, config_file) != paths:
+                    # The seeds folder moved, or the config file vanished or came back (a
+                    # save by rename): read it again once it is watched, in case it changed.
+                    pending = reload = config_file is not None
+                    break
+        except FileNotFoundError:
+            continue  # a watched path vanished as the watcher started: look again
+
+
+def _rebuild(config: Config, paths: tuple[Path, ...], reload: bool, load_config: Callable[[], Config],
+             run_build: Callable[[Config], BuildReport], on_rebuild: Callable[[Rebuild], None]) -> Config:
+    """Build once (with the settings reloaded first if ``reload``), report it,
+    and return the settings now in force."""
+    started = time.perf_counter()
+    try:
+        if reload:
+            config = load_config()
+        report = run_build(config)
+    except (FeedpubError, OSError) as error:
+        on_rebuild(Rebuild(paths, time.perf_counter() - started, config, error=error))
+    else:
+        on_rebuild(Rebuild(paths, time.perf_counter() - started, config, report=report))
+    return config
+
+
+def _watched_paths(config: Config, config_file: Path | None) -> tuple[Path, ...]:
+    """The seeds folder and the config file, those that exist, absolute."""
+    candidates = [config.seeds] + ([config_file] if config_file is not None else [])
+    return tuple(path.absolute() for path in candidates if path.exists())
+
+
+class _SeedOrConfig:
+    """watchfiles filter: the config file, and under the seeds folder what the
+    build reads: not hidden (nor in a hidden folder) and matching a seed
+    pattern, or not a file (a folder of seeds renamed or deleted). Editor
+    back-ups and swap files (``.x.md.swp``, ``x.md~``) match no pattern. The
+    output folder and the build cache never trigger a rebuild, even inside
+    the watched folders."""
+
+    def __init__(self, config: Config, config_file: Path | None) -> None:
+        self.config_file = str(config_file.absolute()) if config_file is not None else None
+        self.seeds = config.seeds.absolute()
+        self.patterns = config.patterns
+        self.ignored = tuple(str(path.absolute()) for path in (config.out, config.cache_dir))
+
+    def __call__(self, _change: object, path: str) -> bool:
+        if path == self.config_file:
+            return True
+        if any(path == folder or path.startswith(folder + "/") for folder in self.ignored):
+            return False
+        changed = Path(path)
+        try:
+            parts = changed.relative_to(self.seeds).parts
+        except ValueError:
+            return False
+        if any(part.startswith(".") for part in parts):
+            return False
+        # fnmatchcase: the build matches names case-sensitively (catalog.scan_seed_files).
+        return any(fnmatch.fnmatchcase(changed.name, pattern) for pattern in self.patterns) or not changed.is_file()

@@ -1,0 +1,230 @@
+"""`feedpub serve --watch` and feedpub.watch, with real file watching and real HTTP.
+
+Waits are bounded polls (a condition checked every 0.1 s, failing after
+DEADLINE seconds), never fixed sleeps that a loaded machine could outrun.
+"""
+
+import filecmp
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+import feedparser
+import pytest
+
+from feedpub import build
+from feedpub.config import apply_overrides
+from feedpub.watch import Rebuild, watch_and_build
+
+from conftest import article_fields, make_config, seed_text, write_seed
+
+# Seconds any one expected event may take on a loaded CI machine.
+DEADLINE = 20.0
+
+
+def wait_for(condition: Callable[[], object], what: str) -> object:
+    """Poll ``condition`` until it returns something true; fail after DEADLINE seconds."""
+    give_up = time.monotonic() + DEADLINE
+    while time.monotonic() < give_up:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    pytest.fail(f"not within {DEADLINE:.0f} s: {what}")
+
+
+class Lines:
+    """The lines a stream gives, read by a thread as they come."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def matching(self, pattern: str) -> list[str]:
+        while not self._queue.empty():
+            self.lines.append(self._queue.get())
+        return [line for line in self.lines if re.search(pattern, line)]
+
+
+def fetch(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def served_titles(url: str) -> list[str] | None:
+    data = fetch(url)
+    return None if data is None else [entry.title for entry in feedparser.parse(data).entries]
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A repository with three seeds and a feedpub.toml."""
+    for n in (1, 2, 3):
+        write_seed(tmp_path / "seeds", f"{n}.md", **article_fields(n))
+    (tmp_path / "feedpub.toml").write_text('base_url = "http://127.0.0.1/"\n', encoding="utf-8")
+    return tmp_path
+
+
+def test_serve_watch_rebuilds_on_edits_and_keeps_serving_through_bad_seeds_and_config(project):
+    command = [sys.executable, "-m", "feedpub", "serve", "--watch", "--port", "0", "-q"]
+    server = subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        out, err = Lines(server.stdout), Lines(server.stderr)
+        serving = wait_for(lambda: err.matching(r"^Serving .* at http://127\.0\.0\.1:\d+/"), "the Serving line")
+        feed = re.search(r"http://127\.0\.0\.1:\d+/", serving[0]).group() + "all.atom.xml"
+        wait_for(lambda: out.matching(r"^3 seeds read: 3 published"), "the summary of the build at start")
+        assert "Article 2" in served_titles(feed)
+
+        write_seed(project / "seeds", "2.md", **article_fields(2, title="Edited while serving"))
+        wait_for(lambda: "Edited while serving" in (served_titles(feed) or []), "the edited title served")
+        wait_for(lambda: len(out.matching(r"^3 seeds read: 3 published.*; files: [1-9]\d* written")) == 2,
+                 "the rebuild's summary")
+
+        write_seed(project / "seeds", "3.md", text="---\ntitle: [unclosed\n---\n")
+        wait_for(lambda: err.matching(r"3\.md:\d+: "), "the broken seed's error")
+        wait_for(lambda: out.matching(r"^3 seeds read: 2 published.* 1 invalid"), "a summary with the error")
+        assert served_titles(feed) == ["Edited while serving", "Article 1"]  # what `feedpub build` gives
+
+        (project / "feedpub.toml").write_text("limt = 3\n", encoding="utf-8")
+        wait_for(lambda: err.matching(r"^error: .*feedpub\.toml: unknown key 'limt'.*still serving"),
+                 "the config error")
+        assert served_titles(feed) == ["Edited while serving", "Article 1"]
+        write_seed(project / "seeds", "3.md", **article_fields(3, title="Mended"))  # the last good config applies
+        wait_for(lambda: "Mended" in (served_titles(feed) or []), "a rebuild after the config error")
+
+        (project / "feedpub.toml").write_text('base_url = "http://127.0.0.1/"\nlimit = 1\n', encoding="utf-8")
+        wait_for(lambda: served_titles(feed) == ["Mended"], "the new config in force")
+        (project / "feedpub.toml").write_text('base_url = "http://127.0.0.1/"\nout = "site"\n', encoding="utf-8")
+        wait_for(lambda: err.matching(r"^warning: the output folder is now .*site, but feeds is still served"),
+                 "the warning that the served folder is not the one built")
+        assert (project / "site" / "all.atom.xml").is_file() and served_titles(feed) == ["Mended"]
+        assert server.poll() is None
+    finally:
+        server.send_signal(signal.SIGINT)  # Ctrl-C
+        try:
+            code = server.wait(timeout=DEADLINE)
+        finally:
+            server.kill()
+    assert code == 0
+    assert not [line for line in out.matching(".") + err.matching(".") if "Traceback" in line]
+
+
+def test_sigterm_stops_serve_watch(project):
+    server = subprocess.Popen([sys.executable, "-m", "feedpub", "serve", "--watch", "--port", "0", "-q"],
+                              cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        err = Lines(server.stderr)
+        wait_for(lambda: err.matching("^Serving "), "the Serving line")
+        server.terminate()
+        server.wait(timeout=DEADLINE)
+    finally:
+        server.kill()
+    assert server.returncode is not None
+
+
+class Watching:
+    """watch_and_build in a thread, recording every Rebuild."""
+
+    def __init__(self, config, config_file=None) -> None:
+        self.rebuilds: list[Rebuild] = []
+        self.stop = threading.Event()
+        self.config = config
+        self.thread = threading.Thread(
+            target=watch_and_build, args=(config, config_file, lambda: config, self.rebuilds.append, self.stop),
+            daemon=True)
+
+    def __enter__(self) -> "Watching":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join(DEADLINE)
+        assert not self.thread.is_alive(), "the watcher did not stop"
+
+    def ready(self, seeds: Path) -> None:
+        """Touch a seed until a rebuild shows the watcher runs (it starts in its thread)."""
+        def rebuilt() -> bool:
+            write_seed(seeds, "1.md", **article_fields(1))
+            time.sleep(0.2)
+            return bool(self.rebuilds)
+        wait_for(rebuilt, "a first rebuild")
+
+
+def test_a_burst_of_100_writes_gives_one_or_two_rebuilds_that_match_a_fresh_build(tmp_path):
+    write_seed(tmp_path / "seeds", "1.md", **article_fields(1))
+    config = make_config(tmp_path)
+    build(config)
+    with Watching(config) as watching:
+        watching.ready(tmp_path / "seeds")
+        texts = {tmp_path / "seeds" / f"{n}.md": seed_text(**article_fields(n, topics=[f"T{n % 7}"]))
+                 for n in range(2, 102)}
+        for path, text in texts.items():  # as fast as a `git checkout` writes them
+            path.write_text(text, encoding="utf-8")
+        burst = set(texts)
+        wait_for(lambda: any(r.report and r.report.read == 101 for r in watching.rebuilds), "all 101 seeds built")
+        time.sleep(2 * 1.6)  # twice watchfiles' longest grouping: any further rebuild would have come by now
+        after = [r for r in watching.rebuilds if burst & set(r.paths)]
+    assert 1 <= len(after) <= 2, [len(r.paths) for r in after]
+    assert set().union(*(r.paths for r in after)) == burst
+    assert all(r.error is None for r in watching.rebuilds)
+    fresh = apply_overrides(config, out=tmp_path / "fresh", cache=False)
+    build(fresh)
+    names = sorted(p.relative_to(fresh.out) for p in fresh.out.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(config.out) for p in config.out.rglob("*") if p.is_file())
+    assert len(names) > 10
+    assert filecmp.cmpfiles(fresh.out, config.out, [str(n) for n in names], shallow=False)[0] == [str(n) for n in names]
+
+
+def test_files_outside_the_seed_patterns_trigger_no_rebuild(tmp_path):
+    write_seed(tmp_path / "seeds", "1.md", **article_fields(1))
+    config = make_config(tmp_path)
+    build(config)
+    with Watching(config) as watching:
+        watching.ready(tmp_path / "seeds")
+        (tmp_path / "seeds" / ".drafts").mkdir()
+        for name in (".1.md.swp", "1.md~", "notes.docx", "1.MD", ".drafts/3.md"):
+            (tmp_path / "seeds" / name).write_text("x")
+        write_seed(tmp_path / "seeds", "2.md", **article_fields(2))  # and then a real one
+        wait_for(lambda: any(r.report and r.report.read == 2 for r in watching.rebuilds), "the new seed built")
+    seen = {path.name for rebuild in watching.rebuilds for path in rebuild.paths}
+    assert seen == {"1.md", "2.md"}
+
+
+def test_build_settings_without_watch_are_a_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from feedpub.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--out", str(tmp_path), "--limit", "3", "--topic", "AI"])
+    assert result.exit_code == 2
+    assert "Error: --topic, --limit: build settings apply only with --watch" in result.stderr
+
+
+def test_serve_watch_with_an_output_folder_it_must_not_write_exits_2_before_serving(project):
+    from click.testing import CliRunner
+
+    from feedpub.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--watch", "--port", "0", str(project / "seeds"),
+                                      "--out", str(project / "seeds" / "feeds")])
+    assert result.exit_code == 2
+    assert "is the seeds folder or inside it" in result.stderr and "Serving" not in result.stderr
