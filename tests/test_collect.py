@@ -96,3 +96,15 @@ def test_duplicate_ties_go_to_the_path_that_sorts_first_in_any_input_order(tmp_p
         kept, dropped = deduplicate(order)
         assert [a.title for a in kept] == ["A"]
         assert [w.path for w in dropped] == [articles[0].source]
+
+
+def test_feedpub_collect_is_the_function_whatever_was_imported_first():
+    """The package's `collect` is the public function, not the submodule of the
+    same name, even when the submodule was imported first (as tools do)."""
+    import subprocess
+    import sys
+
+    code = ("import feedpub.collect, feedpub.cli\nfrom feedpub import collect, Collection, load_seed\n"
+            "import sys\nprint(callable(collect) and collect.__name__, 'yaml' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["collect", "False"]  # and importing it read no YAML library

@@ -6,25 +6,17 @@ The library never prints and never exits; ``feedpub.cli`` is a thin layer on top
 from __future__ import annotations
 
 from .build import BuildReport, build
+from .collect import Collection, collect, load_seed
 from .config import DEFAULT_CONFIG, Config, apply_overrides, load_config
 from .errors import ConfigError, FeedpubError, OutputError, SeedError, SeedWarning, WriteError
 from .model import Article, Image, Listing, Provider, Related
 from .plan import Plan, PlannedFeed, Topic, plan_build
 from .render import FeedMeta, TopicRef, render_feed
 from .version import __version__
-
-# The full-article collector (every seed as an Article, through PyYAML, in one
-# process: a reference reading for tools and tests) loads on first use, so a
-# build with nothing to parse never imports the YAML libraries.
-_LAZY = {"Collection": "collect", "collect": "collect", "load_seed": "collect"}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'feedpub' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+# `collect` is the function (every seed as an Article, through PyYAML, in one
+# process: the reference reading of a seeds folder), imported here so that
+# the name is never the submodule of the same name. It imports no YAML
+# library until it reads a seed.
 
 
 __all__ = [
