@@ -1,4 +1,4 @@
-"""feedpub: publish a folder of front-matter articles as RSS 2.0 and Atom 1.0 feeds.
+"""feedpub: publish a folder of front-matter articles as RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds.
 
 The library never prints and never exits; ``feedpub.cli`` is a thin layer on top.
 """

@@ -253,7 +253,7 @@ def _progress(quiet: bool = False) -> Callable[[int, int], None] | None:
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="feedpub")
 def cli() -> None:
-    """Publish a folder of front-matter articles as RSS 2.0 and Atom 1.0 feeds."""
+    """Publish a folder of front-matter articles as RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds."""
 
 
 @cli.command("build")
