@@ -444,8 +444,11 @@ def test_a_worker_process_that_dies_is_a_message_and_exit_1(project, monkeypatch
 def test_check_warns_too_when_the_patterns_match_no_file(project):
     result = run("check", "--pattern", "*.text")
     assert result.exit_code == 0
-    assert result.stderr == "seeds: warning: " + NO_FILE + "\n"
-    assert result.stdout == "0 seeds checked: 0 errors, 0 warnings\n"
+    # A diagnostic like any other: counted, and in every format.
+    assert result.stdout == "seeds: warning: " + NO_FILE + "\n0 seeds checked: 0 errors, 1 warnings\n"
+    document = json.loads(run("check", "--pattern", "*.text", "--format", "json").stdout)
+    assert document["warnings"] == 1 and document["diagnostics"][0]["message"] == NO_FILE
+    assert NO_FILE in run("check", "--pattern", "*.text", "--format", "github").stdout
 
 
 def test_check_quiet_prints_errors_only_except_as_json(project):
@@ -459,4 +462,4 @@ def test_check_quiet_prints_errors_only_except_as_json(project):
     github = run("check", "-q", "--format", "github").stdout.splitlines()
     assert len(github) == len(errors) and all(line.startswith("::error ") for line in github)
     assert run("check", "-q", "--format", "json").stdout == run("check", "--format", "json").stdout
-    assert run("check", "-q", "--pattern", "*.text").stderr == ""
+    assert run("check", "-q", "--pattern", "*.text").stdout == ""  # a warning: not with -q

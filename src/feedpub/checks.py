@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .catalog import Progress, build_catalog, deduplicate
 from .config import Config
+from .filters import selection_warnings
 from .errors import ConfigError, SeedError, printable
 from .model import Listing
 from .seeds import read_front_matter
@@ -83,6 +84,9 @@ def check_seeds(config: Config, now: datetime | None = None, progress: Progress 
     report.diagnostics.extend(Diagnostic(w.path, w.line, "warning", w.message) for w in catalog.warnings + dropped)
     report.diagnostics.extend(_future_dates(catalog.listings, now, lines))
     report.diagnostics.extend(_spelling_variants(catalog.listings, lines))
+    # Patterns that match no file: a warning on the seeds folder, in every format.
+    report.diagnostics.extend(Diagnostic(w.path, w.line, "warning", w.message)
+                              for w in selection_warnings(config, catalog.read, ()))
     report.diagnostics.sort(key=lambda d: (d.path, d.line or 0))
     return report
 

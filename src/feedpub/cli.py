@@ -364,8 +364,6 @@ def check_command(format_: str, quiet: bool, verbose: bool, config_file: Path | 
         lines = format_report(errors, format_).splitlines()[:-1]  # the last line is the count
         click.echo("".join(f"{line}\n" for line in lines), nl=False)
     else:
-        for warning in selection_warnings(config, report.read, ()):
-            click.echo(str(warning), err=True)
         click.echo(format_report(report, format_), nl=False)
     if report.errors:
         sys.exit(1)
