@@ -407,3 +407,19 @@ def test_unreadable_seeds_and_folders_are_reported_never_cached(tmp_path):
     assert cached["warnings"] == ["seeds/sub: warning: cannot read folder: Permission denied; its seeds are skipped"]
     assert "topics/t0.atom.xml" in cached["files"] and "topics/t2.atom.xml" not in cached["files"]
     assert results["all readable"][0]["errors"] == results["all readable"][0]["warnings"] == []
+
+
+def test_a_link_to_a_folder_outside_is_skipped_with_a_warning_like_one_inside(tmp_path, monkeypatch):
+    """Links to folders are never followed, wherever they lead: not a seed and
+    not an error (a build with --strict still writes)."""
+    monkeypatch.chdir(tmp_path)
+    seeds = project(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (seeds / "out.txt").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (seeds / "up.txt").symlink_to("..", target_is_directory=True)
+    report = build(make_config(tmp_path), strict=True)
+    assert report.errors == [] and not report.aborted
+    assert sorted(str(w) for w in report.warnings if "folder" in str(w)) == [
+        "seeds/out.txt: warning: not a regular file (symbolic link to a folder); skipped",
+        "seeds/up.txt: warning: not a regular file (symbolic link to a folder); skipped",
+    ]

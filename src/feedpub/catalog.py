@@ -18,7 +18,7 @@ import re
 import sys
 from operator import itemgetter
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .cache import TOPIC_SEPARATOR, Cache, dumps, safely
@@ -157,7 +157,8 @@ def _scan_link(scan: SeedFiles, found: list, relative: str, path: str, real_root
         scan.warnings.append(SeedWarning(path[cut:], message))
         return
     inside = target.startswith(real_root.rstrip(os.sep) + os.sep)
-    if inside and not S_ISREG(stat.st_mode):
+    # A link to a folder is never followed, wherever it leads: not a seed, a warning.
+    if (inside or S_ISDIR(stat.st_mode)) and not S_ISREG(stat.st_mode):
         kind = file_kind(stat.st_mode)
         scan.warnings.append(SeedWarning(path[cut:], f"not a regular file (symbolic link to {kind}); skipped"))
         return
