@@ -423,3 +423,14 @@ def test_a_link_to_a_folder_outside_is_skipped_with_a_warning_like_one_inside(tm
         "seeds/out.txt: warning: not a regular file (symbolic link to a folder); skipped",
         "seeds/up.txt: warning: not a regular file (symbolic link to a folder); skipped",
     ]
+
+
+def test_a_file_name_with_a_line_break_is_one_escaped_line_in_messages(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    seeds = project(tmp_path)
+    (seeds / "two\nlines.txt").write_text("no front matter\n", encoding="utf-8")
+    (seeds / "esc\x1b[31m.txt").write_text("", encoding="utf-8")
+    report = build(make_config(tmp_path))
+    shown = sorted(str(error) for error in report.errors)
+    assert [line.split(":")[0] for line in shown] == ["seeds/esc\\x1b[31m.txt", "seeds/two\\nlines.txt"]
+    assert all("\n" not in line and "\x1b" not in line for line in shown)

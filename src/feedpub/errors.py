@@ -26,14 +26,20 @@ def _location(path: str, line: int | None) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` safe to print or to write as UTF-8: the bytes of a file name
-    that is not UTF-8 (lone surrogates, PEP 383) shown as ``\\xe9`` escapes."""
-    if text.isascii():
-        return text
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate no file name gives: its code point
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """``text`` safe to print or to write as UTF-8, on one line: the bytes of a
+    file name that is not UTF-8 (lone surrogates, PEP 383) shown as ``\\xe9``
+    escapes, and control characters and line breaks (a file name may hold a
+    newline) as ``\\n``, ``\\x1b`` and the like."""
+    if not text.isascii():
+        try:
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate no file name gives: its code point
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.translate(_CONTROLS)
+
+
+# C0 and C1 controls, DEL and the Unicode line and paragraph separators.
+_CONTROLS = {code: repr(chr(code))[1:-1] for code in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}
 
 
 class SeedError(FeedpubError):
