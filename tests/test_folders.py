@@ -326,6 +326,9 @@ def test_names_that_are_not_utf8_are_read_and_shown_escaped(tmp_path):
             f"(same link {article_fields(1)['webUrl']}); skipped",
         ], attempt
         assert "1 published" in out
+    touched = run([*CLI, "build", "--base-url", BASE_URL, "--out", out_folder, "-v", "--title", "Other"], home)
+    out, _ = assert_clean(touched)
+    assert "wrote: feeds\\xe9/all.atom.xml" in out.splitlines()  # the byte, as messages show it
     feeds = home / os.fsdecode(out_folder)
     assert b"Article 1" in (feeds / "all.atom.xml").read_bytes()
     (feeds / ".feedpub-manifest.json").read_bytes().decode("utf-8")  # valid UTF-8: no lone surrogate

@@ -23,7 +23,7 @@ from .build import BuildReport, build, check_output_folder, open_cache
 from .plan import plan_build
 from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
-from .errors import ConfigError, FeedpubError, FeedpubWarning, OutputError
+from .errors import ConfigError, FeedpubError, FeedpubWarning, OutputError, printable
 from .filters import selection_warnings
 from .writers import MANIFEST_NAME, refuse_non_folder
 
@@ -287,11 +287,11 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, report_
     if verbose or check:
         verb = "would change" if check else "wrote"
         for path in report.written:
-            click.echo(f"{verb}: {out / path}", err=check)
+            click.echo(printable(f"{verb}: {out / path}"), err=check)
         for path in report.removed:
-            click.echo(f"{'would remove' if check else 'removed'}: {out / path}", err=check)
+            click.echo(printable(f"{'would remove' if check else 'removed'}: {out / path}"), err=check)
         if report.manifest_changed:
-            click.echo(f"{verb}: {out / MANIFEST_NAME}", err=check)
+            click.echo(printable(f"{verb}: {out / MANIFEST_NAME}"), err=check)
     if report.changes is not None and not report.aborted:
         _show_changes(report, report_format or "text", report_file, out)
     if config.ping and not check:
