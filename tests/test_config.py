@@ -171,3 +171,9 @@ def test_the_shipped_example_config_documents_every_key_and_loads(tmp_path):
     settings = [line[2:] for line in text.splitlines() if re.match(r"# [a-z_]+ = ", line)]
     config = load_config(write(tmp_path / "feedpub.toml", "\n".join(settings)))
     assert config.seeds == tmp_path / "seeds" and config.limit == DEFAULT_CONFIG.limit
+
+
+def test_an_author_of_blanks_falls_back_to_the_title():
+    from feedpub.config import DEFAULT_CONFIG, apply_overrides
+
+    assert apply_overrides(DEFAULT_CONFIG, author="   ", title="News").publisher == "News"

@@ -145,3 +145,12 @@ def test_a_link_loop_is_a_read_error_not_a_runtime_error(tmp_path):
     (tmp_path / "s.md").symlink_to("s.md")
     with pytest.raises(SeedReadError, match="^s.md: cannot read file: Too many levels of symbolic links$"):
         read_seed_file(tmp_path / "s.md", tmp_path, "s.md")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_seed_is_named_as_such_not_as_binary(tmp_path, encoding):
+    from feedpub.seeds import decode_seed
+
+    raw = ("\ufeff" if encoding.endswith("be") else "").encode(encoding) + "---\ntitle: x\n---\n".encode(encoding)
+    with pytest.raises(SeedError, match="the file is UTF-16; save it as UTF-8"):
+        decode_seed(raw, "seeds/x.txt")

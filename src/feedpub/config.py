@@ -96,7 +96,7 @@ class Config:
 
     @property
     def publisher(self) -> str:
-        return self.author or self.title
+        return self.author.strip() or self.title
 
     @property
     def tzinfo(self) -> ZoneInfo:

@@ -136,6 +136,8 @@ def file_kind(mode: int) -> str:
 
 def decode_seed(raw: bytes, display: str) -> str:
     """The text of a seed's bytes; SeedError for binary files and invalid UTF-8."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # its NUL bytes would call it binary
+        raise SeedError(display, "the file is UTF-16; save it as UTF-8", 1)
     nul = raw.find(b"\0")
     if nul >= 0:
         raise SeedError(display, f"not a text file (NUL byte at offset {nul})", raw.count(b"\n", 0, nul) + 1)
