@@ -11,9 +11,13 @@ def test_the_benchmark_prints_its_table_and_checks_the_output(tmp_path):
     result = subprocess.run([sys.executable, str(BENCH), "--sizes", "40", "--corpora", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    rows = [line for line in result.stdout.splitlines() if line.startswith("| 40 |")]
-    steps = [row.split("|")[2].strip() for row in rows]
-    assert [step[:3] for step in steps] == ["(a)", "(b)", "(c)", "(d)", "(e)"]
-    assert rows[0].rstrip().endswith("| 1.000 |")  # every figure is a ratio to the floor
+    for profile in ("plain", "web"):
+        rows = [line for line in result.stdout.splitlines() if line.startswith(f"| {profile} | 40 | (")]
+        steps = [row.split("|")[3].strip() for row in rows]
+        assert [step[:3] for step in steps] == ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)"]
+        assert rows[0].rstrip().endswith("| 1.000 |")  # every figure is a ratio to the floor
+        stages = [line for line in result.stdout.splitlines() if line.startswith(f"| {profile} | 40 | ") and "%" in line]
+        assert len(stages) == 1  # the per-stage table: one row a profile, with the fast-path share
     assert "output identical to a --jobs 1 --no-cache build: yes" in result.stdout
     assert (tmp_path / "corpus-40" / ".complete").exists()
+    assert (tmp_path / "corpus-web-40" / ".complete").exists()
