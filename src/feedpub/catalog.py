@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import fnmatch
 import re
 import sys
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from stat import S_ISREG
@@ -25,7 +26,7 @@ from .cache import TOPIC_SEPARATOR, Cache, dumps, safely
 from .errors import SeedError, SeedWarning
 from .hashing import blake2b
 from .model import Article, Listing
-from .parallel import ordered_map
+from .parallel import batched, ordered_map
 from .seeds import file_kind
 
 Progress = Callable[[int, int], None]
@@ -187,10 +188,16 @@ def files_digest(
     """One digest of seed files as (path, size, mtime_ns, ctime_ns, inode),
     in scan order, of where links lead and of what the scan skipped: equal
     digests, same files with the same stats, found the same way."""
-    lines = [f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}" for path, size, mtime, ctime, inode in files]
-    lines.extend(f"link\0{path}\0{target}" for path, target in links.items())
-    lines.extend(f"skipped\0{warning}" for warning in warnings)
-    return blake2b("\n".join(lines).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    lines = chain(
+        (f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\n" for path, size, mtime, ctime, inode in files),
+        (f"link\0{path}\0{target}\n" for path, target in links.items()),
+        (f"skipped\0{warning}\n" for warning in warnings),
+    )
+    digest = blake2b(digest_size=16)
+    # In batches: the text of 1,000,000 seeds at once would take 300 MB.
+    for batch in batched(lines, 10_000):
+        digest.update("".join(batch).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[[str], object] | None]:
@@ -238,33 +245,32 @@ def build_catalog(
     catalog.read = len(scan.files)
     catalog.warnings.extend(scan.warnings)
     tasks: list[tuple[str, str, str, str | None, str, bool, bool]] = []
-    rows: dict[str, tuple] = {}
     cut = display_cut(root)
     folder = str(root)
     want_stat = not known and cache is not None
     for path, stat in scan.files:
         row = known.get(path)
-        if row is not None and stat is not None and row[1:5] == stat and not (links and path in links):
-            rows[path] = row
-        else:
+        if not _answers(row, stat, path, links):
             # A link's hash says nothing of where it leads: parse it again.
             hash_ = row[5] if row and path not in links else None
             tasks.append((path, folder, path[cut:], hash_, timezone, cache is not None, want_stat))
     store = _Store(cache)
-    done = len(rows)
+    done = len(scan.files) - len(tasks)
     # One pass in file order: a seed's row is the cache's, or else the next
-    # result (tasks are in file order too). Listings are made as rows come,
-    # and a parsed seed's row, record and all, is kept only until it is queued.
+    # result (tasks are in file order too). Listings are made as rows come;
+    # a row, read from the cache or made of a result, is dropped as soon as
+    # its Listing is made: at 1,000,000 seeds, keeping every row until the
+    # end costs 500 MB. What is left in ``known`` then is seeds now gone.
     results = iter(_run(tasks, jobs))
     listings = []
-    kept = []
-    for path, stat in scan.files:
-        row = rows.get(path)
-        if row is None:
+    topic_tuples: dict[str, tuple[str, ...]] = {}  # one tuple, and one str per topic, shared by all Listings
+    for index, (path, stat) in enumerate(scan.files):
+        row = known.pop(path, None)
+        if not _answers(row, stat, path, links):
             result = next(results)
             if result[0] == "same":  # only with a known hash, so the scan took the stat
                 store.restat((*stat, path))
-                row = (path, *stat) + known[path][5:]
+                row = (path, *stat) + row[5:]
             else:
                 _, digest, listing, record, warnings, error, taken, lasting = result
                 stats = stat if stat is not None else taken
@@ -279,8 +285,9 @@ def build_catalog(
                 progress(done, len(scan.files))
         (_, size, mtime, ctime, inode, _, id_, published_ts, updated_ts, published, quality, topics, digest, _,
          warnings, error) = row
-        if scanned:
-            kept.append((path, size, mtime, ctime, inode))
+        if scanned and stat is None:
+            # The workers took the stats this scan left out; the files' digest needs them.
+            scan.files[index] = (path, (size, mtime, ctime, inode))
         source = path[cut:]
         if warnings != "[]":
             for message, line in json.loads(warnings):
@@ -289,13 +296,15 @@ def build_catalog(
             message, line = json.loads(error)
             catalog.errors.append(SeedError(source, message, line))
         else:
-            listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality,
-                                    tuple(topics.split(TOPIC_SEPARATOR)) if topics else (), source, digest))
+            names = topic_tuples.get(topics)
+            if names is None:
+                names = topic_tuples[topics] = tuple(topics.split(TOPIC_SEPARATOR)) if topics else ()
+            listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality, names, source, digest))
     if next(results, None) is not None:  # also lets the worker pool shut down now
         raise RuntimeError("more results than seeds to parse")
-    store.finish(known.keys() - {path for path, _ in scan.files} if known else set())
+    store.finish(set(known))
     if scanned:
-        catalog.files_digest = files_digest(kept, links, scan.warnings)
+        catalog.files_digest = scan.digest()
     if keep_duplicates:
         catalog.listings = listings
     else:
@@ -307,6 +316,13 @@ def build_catalog(
     catalog.listings.sort(key=itemgetter(0))  # id
     catalog.listings.sort(key=itemgetter(1), reverse=True)  # published_ts
     return catalog
+
+
+def _answers(row: tuple | None, stat: StatKey | None, path: str, links: dict[str, str]) -> bool:
+    """Whether the cache's ``row`` answers for the seed at ``path``: its stat
+    is the one the row was made with, and it is not a link (whose hash says
+    nothing of where it leads)."""
+    return row is not None and row[1:5] == stat and path not in links
 
 
 def deduplicate(items: list) -> tuple[list, list[SeedWarning]]:
