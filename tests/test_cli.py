@@ -265,6 +265,30 @@ def _collector_on(_: int) -> bool:
     return gc.isenabled()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+def test_forked_workers_never_walk_what_they_inherit():
+    """A worker's collector leaves the parent's objects alone (they were frozen
+    when it forked), and the parent's collector gets them back."""
+    import gc
+
+    from feedpub.parallel import ordered_map
+
+    inherited = [(str(n), n) for n in range(20_000)]  # tracked objects, as a Listing per seed is
+    gc.disable()
+    try:
+        frozen = list(ordered_map(_frozen_in_worker, list(range(40)), processes=2, minimum=1))
+    finally:
+        gc.enable()
+    assert min(frozen) >= len(inherited)
+    assert gc.get_freeze_count() == 0
+
+
+def _frozen_in_worker(_: int) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
 def test_quiet_builds_draw_no_progress_bar_on_a_terminal(project, monkeypatch):
     import io
 
