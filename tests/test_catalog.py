@@ -128,3 +128,27 @@ def test_an_edit_build_holds_the_cache_rows_and_the_scan_but_not_rows_and_listin
     catalog, _, peak = traced(lambda: build_catalog(seeds, ("*.txt",), "UTC", cache, 1))
     assert len(catalog.listings) == 1000
     assert peak <= 1.3 * (rows + scan)  # with every row and Listing at once: 1.55x
+
+
+def test_new_stats_of_unchanged_seeds_are_written_in_batches(tmp_path):
+    """A fresh checkout gives every seed a new mtime and the same bytes: its
+    new stats must not pile up in memory until the end of the catalog."""
+    from feedpub.catalog import _Store
+
+    class Recorder:
+        def __init__(self):
+            self.batches = []
+
+        def put_seeds(self, rows):
+            self.batches.append(len(list(rows)))
+
+        def restat(self, rows):
+            self.batches.append(len(list(rows)))
+
+    recorder = Recorder()
+    store = _Store(recorder)
+    for n in range(2 * _Store.BATCH + 1):
+        store.restat((1, 2, 3, 4, f"/seeds/{n}.txt"))
+    store.finish(set())
+    assert sum(recorder.batches) == 2 * _Store.BATCH + 1
+    assert max(recorder.batches) <= _Store.BATCH

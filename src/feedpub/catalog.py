@@ -434,8 +434,12 @@ class _Store:
                 self._flush()
 
     def restat(self, stat: tuple[int, int, int, int, str]) -> None:
+        """Queue new stats for a seed whose content did not change: a fresh
+        checkout has one per seed, so they are written in batches too."""
         if self._cache is not None:
             self._restat.append(stat)
+            if len(self._restat) >= self.BATCH:
+                self._flush()
 
     def forget(self, path: str) -> None:
         """Drop what the cache knew of a seed (whose result now is not to be kept)."""
