@@ -3,10 +3,13 @@
 import fnmatch
 import importlib
 import os
+import sys
+import tracemalloc
 from importlib import metadata
 
 import pytest
 
+from feedpub.cache import Cache
 from feedpub.catalog import build_catalog, scan_seed_files
 from feedpub.model import Listing
 
@@ -43,13 +46,37 @@ def tree(tmp_path):
 def test_the_scan_finds_what_a_walk_with_fnmatch_finds_in_its_order(tree, patterns):
     found = scan_seed_files(tree, patterns).files
     assert [path for path, _ in found] == reference_scan(tree, patterns)
-    assert all(stat.st_size == 1 for _, stat in found)
+    assert all(stat[0] == 1 for _, stat in found)  # (size, mtime_ns, ctime_ns, inode)
 
 
 def test_seeds_in_a_subfolder_sort_by_their_relative_path(tree):
     relative = [os.path.relpath(path, tree) for path, _ in scan_seed_files(tree, ("*.txt",)).files]
     # "-" < "." < "/" in ASCII: a-b.txt, b.txt, other/q.txt, sub.txt, sub/z.txt
     assert relative == ["a-b.txt", "b.txt", "other/q.txt", "sub.txt", "sub/z.txt"]
+
+
+def test_the_scan_keeps_four_numbers_a_seed_not_its_stat(tmp_path):
+    """A scan of 1,000,000 seeds lives through a whole build: per seed it keeps
+    the path and the (size, mtime_ns, ctime_ns, inode) the cache compares, not
+    an os.stat_result of twenty fields, and it never holds one per seed."""
+    for n in range(1000):
+        (tmp_path / f"{n:06d}_5f2c9a0d1e7b3c48.txt").write_text("x" * n)
+    tracemalloc.start()
+    try:
+        scan = scan_seed_files(tmp_path, ("*.txt",))
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    needed = 0
+    for path, stat in scan.files:
+        info = os.lstat(path)
+        numbers = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        assert stat == numbers
+        # the path, the (path, numbers) pair, the numbers, the list's slot
+        needed += sys.getsizeof(path) + sys.getsizeof((path, numbers)) + sys.getsizeof(numbers) + 8
+        needed += sum(sys.getsizeof(number) for number in numbers)
+    assert kept <= 1.5 * needed  # an os.stat_result alone would be 2x
+    assert peak <= 2 * needed
 
 
 def test_library_versions_match_importlib_metadata():
@@ -72,3 +99,56 @@ def test_listings_come_newest_first_then_by_link(tmp_path):
     assert len(listings) == 60
     assert listings == sorted(listings, key=Listing.sort_key)
     assert listings != sorted(listings, key=lambda item: (item.published_ts, item.id))
+
+
+def traced(action):
+    """What ``action()`` returns, the bytes it leaves allocated and its peak."""
+    tracemalloc.start()
+    try:
+        result = action()
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, kept, peak
+
+
+def test_an_edit_build_holds_the_cache_rows_and_the_scan_but_not_rows_and_listings_at_once(tmp_path):
+    """At 1,000,000 seeds an edit build held every cache row, a second dict
+    of them and every Listing at once: each row is now dropped as soon as its
+    Listing is made, so the peak is about what the rows and the scan take."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for n in range(1000):
+        write_seed(seeds, f"{n:04d}.txt", **article_fields(n))
+    cache = Cache(tmp_path / "cache", "settings")
+    build_catalog(seeds, ("*.txt",), "UTC", cache, 1)
+    os.utime(seeds / "0005.txt", ns=(1, 1))
+    _, rows, _ = traced(cache.seeds)
+    _, scan, _ = traced(lambda: scan_seed_files(seeds, ("*.txt",)))
+    catalog, _, peak = traced(lambda: build_catalog(seeds, ("*.txt",), "UTC", cache, 1))
+    assert len(catalog.listings) == 1000
+    assert peak <= 1.3 * (rows + scan)  # with every row and Listing at once: 1.55x
+
+
+def test_new_stats_of_unchanged_seeds_are_written_in_batches(tmp_path):
+    """A fresh checkout gives every seed a new mtime and the same bytes: its
+    new stats must not pile up in memory until the end of the catalog."""
+    from feedpub.catalog import _Store
+
+    class Recorder:
+        def __init__(self):
+            self.batches = []
+
+        def put_seeds(self, rows):
+            self.batches.append(len(list(rows)))
+
+        def restat(self, rows):
+            self.batches.append(len(list(rows)))
+
+    recorder = Recorder()
+    store = _Store(recorder)
+    for n in range(2 * _Store.BATCH + 1):
+        store.restat((1, 2, 3, 4, f"/seeds/{n}.txt"))
+    store.finish(set())
+    assert sum(recorder.batches) == 2 * _Store.BATCH + 1
+    assert max(recorder.batches) <= _Store.BATCH

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import fnmatch
 import re
 import sys
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
@@ -25,15 +26,19 @@ from .cache import TOPIC_SEPARATOR, Cache, dumps, safely
 from .errors import SeedError, SeedWarning
 from hashlib import blake2b
 from .model import Article, Listing
-from .parallel import ordered_map
+from .parallel import batched, ordered_map
 from .seeds import file_kind
 
 Progress = Callable[[int, int], None]
 # The listing columns of a seed that failed.
 _NO_LISTING = (None,) * 7
-# The (size, mtime_ns, ctime_ns, inode) of a seed nobody took (no cache to
-# keep it in), or that could not be taken.
-_NO_STAT = (0, 0, 0, 0)
+# What the cache compares of a seed's stat: (size, mtime_ns, ctime_ns, inode).
+# A scan keeps only these four numbers, not the os.stat_result: that holds
+# some twenty fields, 330 bytes more a seed (330 MB at 1,000,000 seeds).
+StatKey = tuple[int, int, int, int]
+# The StatKey of a seed nobody took (no cache to keep it in), or that could
+# not be taken.
+_NO_STAT: StatKey = (0, 0, 0, 0)
 # Below this many seeds to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_SEEDS = 400
 # Most full Articles a Resolver keeps loaded at once, and the most that rendering
@@ -60,20 +65,20 @@ class Catalog:
 class SeedFiles:
     """What a scan of the seeds folder found.
 
-    ``files``: each seed file (path joined to the root) with its stat (None
-    without one), in relative POSIX path order. ``links``: the real path of
+    ``files``: each seed file (path joined to the root) with its StatKey
+    (None without one), in relative POSIX path order. ``links``: the real path of
     each seed that is a symbolic link; what reading such a seed gives depends
     on where it leads and on the seeds folder, not only on its bytes, so it is
     never answered from the cache. ``warnings``: what was skipped, and why.
     """
 
-    files: list[tuple[str, os.stat_result | None]] = field(default_factory=list)
+    files: list[tuple[str, StatKey | None]] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
     warnings: list[SeedWarning] = field(default_factory=list)
 
     def digest(self) -> str:
         """:func:`files_digest` of this scan (it must have taken the stats)."""
-        return files_digest(((path,) + _stat_key(stat) for path, stat in self.files), self.links, self.warnings)
+        return files_digest(((path, *(stat or _NO_STAT)) for path, stat in self.files), self.links, self.warnings)
 
 
 def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = True) -> SeedFiles:
@@ -89,7 +94,7 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = Tru
     (OSError): publishing nothing from it would empty every feed.
     """
     scan = SeedFiles()
-    found: list[tuple[str, str, os.stat_result | None]] = []
+    found: list[tuple[str, str, StatKey | None]] = []
     suffixes, matches = _name_matcher(patterns)
     cut = display_cut(root)
     real_root = os.path.realpath(root)
@@ -128,7 +133,9 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = Tru
                     stat = None
                     if with_stat:
                         try:
-                            stat = entry.stat(follow_symlinks=False)
+                            # Not entry.stat(): each entry of the listing would keep its whole
+                            # os.stat_result for as long as the listing lives.
+                            stat = _stat_key(os.lstat(path))
                         except OSError:  # e.g. in a folder that can be listed but not entered: reading says why
                             pass
                     found.append((relative + name, path, stat))
@@ -162,13 +169,12 @@ def _scan_link(scan: SeedFiles, found: list, relative: str, path: str, real_root
         kind = file_kind(stat.st_mode)
         scan.warnings.append(SeedWarning(path[cut:], f"not a regular file (symbolic link to {kind}); skipped"))
         return
-    found.append((relative, path, stat))
+    found.append((relative, path, _stat_key(stat)))
     scan.links[path] = target
 
 
-def _stat_key(stat: os.stat_result | None) -> tuple[int, int, int, int]:
-    """(size, mtime_ns, ctime_ns, inode): what the cache compares."""
-    return _NO_STAT if stat is None else (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+def _stat_key(stat: os.stat_result) -> StatKey:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 def _path_limit(root: Path) -> int | None:
@@ -186,10 +192,16 @@ def files_digest(
     """One digest of seed files as (path, size, mtime_ns, ctime_ns, inode),
     in scan order, of where links lead and of what the scan skipped: equal
     digests, same files with the same stats, found the same way."""
-    lines = [f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}" for path, size, mtime, ctime, inode in files]
-    lines.extend(f"link\0{path}\0{target}" for path, target in links.items())
-    lines.extend(f"skipped\0{warning}" for warning in warnings)
-    return blake2b("\n".join(lines).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    lines = chain(
+        (f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\n" for path, size, mtime, ctime, inode in files),
+        (f"link\0{path}\0{target}\n" for path, target in links.items()),
+        (f"skipped\0{warning}\n" for warning in warnings),
+    )
+    digest = blake2b(digest_size=16)
+    # In batches: the text of 1,000,000 seeds at once would take 300 MB.
+    for batch in batched(lines, 10_000):
+        digest.update("".join(batch).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[[str], object] | None]:
@@ -205,7 +217,7 @@ def _by_path(warning: SeedWarning) -> str:
     return warning.path
 
 
-def _first(item: tuple[str, str, os.stat_result | None]) -> str:
+def _first(item: tuple[str, str, StatKey | None]) -> str:
     return item[0]
 
 
@@ -237,38 +249,35 @@ def build_catalog(
     catalog.read = len(scan.files)
     catalog.warnings.extend(scan.warnings)
     tasks: list[tuple[str, str, str, str | None, str, bool, bool]] = []
-    rows: dict[str, tuple] = {}
     cut = display_cut(root)
     folder = str(root)
     want_stat = not known and cache is not None
     for path, stat in scan.files:
         row = known.get(path)
-        if row is not None and stat is not None and row[1] == stat.st_size and row[2] == stat.st_mtime_ns \
-                and row[3] == stat.st_ctime_ns and row[4] == stat.st_ino and not (links and path in links):
-            rows[path] = row
-        else:
+        if not _answers(row, stat, path, links):
             # A link's hash says nothing of where it leads: parse it again.
             hash_ = row[5] if row and path not in links else None
             tasks.append((path, folder, path[cut:], hash_, timezone, cache is not None, want_stat))
     store = _Store(cache)
-    done = len(rows)
+    done = len(scan.files) - len(tasks)
     # One pass in file order: a seed's row is the cache's, or else the next
-    # result (tasks are in file order too). Listings are made as rows come,
-    # and a parsed seed's row, record and all, is kept only until it is queued.
+    # result (tasks are in file order too). Listings are made as rows come;
+    # a row, read from the cache or made of a result, is dropped as soon as
+    # its Listing is made: at 1,000,000 seeds, keeping every row until the
+    # end costs 500 MB. What is left in ``known`` then is seeds now gone.
     results = iter(_run(tasks, jobs))
     listings = []
-    kept = []
-    for path, stat in scan.files:
-        row = rows.get(path)
-        if row is None:
+    topic_tuples: dict[str, tuple[str, ...]] = {}  # one tuple, and one str per topic, shared by all Listings
+    for index, (path, stat) in enumerate(scan.files):
+        row = known.pop(path, None)
+        if not _answers(row, stat, path, links):
             result = next(results)
             if result[0] == "same":  # only with a known hash, so the scan took the stat
-                stats = _stat_key(stat)
-                store.restat((*stats, path))
-                row = (path, *stats) + known[path][5:]
+                store.restat((*stat, path))
+                row = (path, *stat) + row[5:]
             else:
                 _, digest, listing, record, warnings, error, taken, lasting = result
-                stats = _stat_key(stat) if stat is not None else taken
+                stats = stat if stat is not None else taken
                 row = (path, *stats, digest, *(listing or _NO_LISTING), record, warnings, error)
                 if lasting:
                     store.put(row)  # a SeedRow, as the plain tuple sqlite takes
@@ -280,8 +289,9 @@ def build_catalog(
                 progress(done, len(scan.files))
         (_, size, mtime, ctime, inode, _, id_, published_ts, updated_ts, published, quality, topics, digest, _,
          warnings, error) = row
-        if scanned:
-            kept.append((path, size, mtime, ctime, inode))
+        if scanned and stat is None:
+            # The workers took the stats this scan left out; the files' digest needs them.
+            scan.files[index] = (path, (size, mtime, ctime, inode))
         source = path[cut:]
         if warnings != "[]":
             for message, line in json.loads(warnings):
@@ -290,13 +300,15 @@ def build_catalog(
             message, line = json.loads(error)
             catalog.errors.append(SeedError(source, message, line))
         else:
-            listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality,
-                                    tuple(topics.split(TOPIC_SEPARATOR)) if topics else (), source, digest))
+            names = topic_tuples.get(topics)
+            if names is None:
+                names = topic_tuples[topics] = tuple(topics.split(TOPIC_SEPARATOR)) if topics else ()
+            listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality, names, source, digest))
     if next(results, None) is not None:  # also lets the worker pool shut down now
         raise RuntimeError("more results than seeds to parse")
-    store.finish(known.keys() - {path for path, _ in scan.files} if known else set())
+    store.finish(set(known))
     if scanned:
-        catalog.files_digest = files_digest(kept, links, scan.warnings)
+        catalog.files_digest = scan.digest()
     if keep_duplicates:
         catalog.listings = listings
     else:
@@ -308,6 +320,13 @@ def build_catalog(
     catalog.listings.sort(key=itemgetter(0))  # id
     catalog.listings.sort(key=itemgetter(1), reverse=True)  # published_ts
     return catalog
+
+
+def _answers(row: tuple | None, stat: StatKey | None, path: str, links: dict[str, str]) -> bool:
+    """Whether the cache's ``row`` answers for the seed at ``path``: its stat
+    is the one the row was made with, and it is not a link (whose hash says
+    nothing of where it leads)."""
+    return row is not None and row[1:5] == stat and path not in links
 
 
 def deduplicate(items: list) -> tuple[list, list[SeedWarning]]:
@@ -478,8 +497,12 @@ class _Store:
                 self._flush()
 
     def restat(self, stat: tuple[int, int, int, int, str]) -> None:
+        """Queue new stats for a seed whose content did not change: a fresh
+        checkout has one per seed, so they are written in batches too."""
         if self._cache is not None:
             self._restat.append(stat)
+            if len(self._restat) >= self.BATCH:
+                self._flush()
 
     def forget(self, path: str) -> None:
         """Drop what the cache knew of a seed (whose result now is not to be kept)."""

@@ -14,7 +14,7 @@ import gc
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import click
 
@@ -25,6 +25,7 @@ from .render import FEED_FORMATS
 from .config import Config, apply_overrides, load_config, deployment_warnings
 from .errors import ConfigError, FeedpubError, FeedpubWarning, OutputError, printable
 from .filters import selection_warnings
+from .parallel import batched
 from .writers import MANIFEST_NAME, refuse_non_folder
 
 # The forms `feedpub check --format` takes (feedpub.checks.FORMATS; kept here
@@ -585,14 +586,19 @@ def summary_line(report: BuildReport) -> str:
 
 
 def _print_problems(report: BuildReport, quiet: bool) -> None:
-    for error in report.errors:
-        click.echo(f"{error}", err=True)
+    _echo_lines(report.errors)
     if quiet:
         return
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
+    _echo_lines(report.warnings)
     for message in report.config_warnings:
         click.echo(f"warning: {message}", err=True)
+
+
+def _echo_lines(items: Iterable[object]) -> None:
+    """Each item on a line of stderr, a thousand lines a write: an echo per
+    line costs a build that reports 500,000 bad seeds two seconds."""
+    for batch in batched(map(str, items), 1000):
+        click.echo("".join(f"{line}\n" for line in batch), err=True, nl=False)
 
 
 def main() -> None:

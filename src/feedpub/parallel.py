@@ -9,10 +9,14 @@ from __future__ import annotations
 import gc
 import sys
 import warnings
+from collections import deque
 from itertools import islice
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .errors import FeedpubWarning
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 T = TypeVar("T")
 # Chunks per process submitted ahead of the one whose results are being taken.
@@ -29,7 +33,6 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
         yield from map(function, tasks)
         return
     import multiprocessing
-    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
     # fork starts a worker in milliseconds, with everything already imported.
@@ -45,7 +48,7 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
     try:
         # The first submit starts every worker (with fork; with spawn, as
         # needed), so this is where a system out of processes says so.
-        pending = deque(pool.submit(_apply, function, chunk) for chunk in islice(chunks, processes * IN_FLIGHT))
+        pending = _start(pool, function, chunks, processes * IN_FLIGHT)
     except OSError as error:
         # Workers that did start wait on a queue nobody will write to, and
         # the interpreter would wait for them at exit: end them, then do the
@@ -66,6 +69,22 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
             if chunk is not None:
                 pending.append(pool.submit(_apply, function, chunk))
             yield from results
+
+
+def _start(pool: Executor, function: Callable[[T], R], chunks: Iterator[list[T]], count: int) -> deque[Future]:
+    """Submit the first ``count`` chunks, which starts the workers.
+
+    A forked worker turns its collector on (_start_worker), and its first
+    passes would walk every object it inherits (a Listing, a task and a path
+    per seed: millions at 1,000,000 seeds), writing to each, so copying the
+    parent's memory page by page. Objects frozen while it forks are never
+    walked in it; the parent's own collector gets them back right after.
+    """
+    gc.freeze()
+    try:
+        return deque(pool.submit(_apply, function, chunk) for chunk in islice(chunks, count))
+    finally:
+        gc.unfreeze()
 
 
 def _end_workers(workers: set) -> None:
