@@ -388,6 +388,20 @@ def test_a_build_clears_temporaries_a_killed_build_left_in_every_output_folder(c
     assert not any(path.exists() for path in left)
 
 
+def test_a_build_with_nothing_to_write_still_clears_temporaries_a_killed_build_left(corpus):
+    config = make_config(corpus)  # with the cache, so the second build could answer from its snapshot
+    first = build(config)
+    left = [config.out / ".all.rss.xml.abcd1234.tmp", config.out / "topics" / ".ai.json.abcd1234.tmp"]
+    for path in left:
+        path.write_text("half a feed")
+    checked = build(config, check=True)
+    assert all(path.exists() for path in left) and not checked.changed  # --check removes nothing
+    report = build(config)
+    assert not any(path.exists() for path in left)
+    assert not report.changed and sorted(report.unchanged) == sorted(first.written)
+    assert build(config).unchanged == report.unchanged  # and the shortcut holds again
+
+
 def test_an_output_folder_that_contains_the_seeds_is_refused(corpus):
     with pytest.raises(OutputError, match="contains the seeds folder"):
         build(make_config(corpus, out=corpus))

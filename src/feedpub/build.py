@@ -101,7 +101,8 @@ def build(
             digest = files.digest()
             snapshot = safely(cache, lambda c: c.last_build(build_key(config, digest)), None)
             fields = replay(snapshot, config.out, MANIFEST_NAME) if snapshot is not None else None
-            if fields is not None:
+            # Temporary files a killed build left are cleaned up by a full build, under the lock.
+            if fields is not None and not _has_stale_temporaries(config, fields["unchanged"]):
                 report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check,
                                      changes=[] if changes else None)
                 if strict and report.errors:
@@ -143,6 +144,12 @@ def build(
     finally:
         if cache is not None:
             cache.close()
+
+
+def _has_stale_temporaries(config: Config, paths: list[str]) -> bool:
+    """True when a folder of ``paths`` (or the output folder) holds a temporary
+    file a killed build left."""
+    return OutputFolder(config.out).has_stale_temporaries({""} | {posixpath.dirname(path) for path in paths})
 
 
 def _keep_snapshot(config: Config, plan: Plan, report: BuildReport, cache: Cache | None, digest: str) -> None:
