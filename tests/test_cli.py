@@ -131,6 +131,17 @@ def test_a_cache_dir_that_is_a_file_builds_without_the_cache_with_a_warning(proj
     assert run("build", "--no-cache").stderr == ""
 
 
+def test_a_build_interrupted_by_ctrl_c_exits_1_saying_aborted(project, monkeypatch):
+    import feedpub.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(feedpub.cli, "build", interrupted)
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1 and result.stderr.endswith("Aborted!\n") and result.stdout == ""
+
+
 def test_usage_errors_exit_2(project):
     result = run("build", "--limit", "-1")
     assert result.exit_code == 2 and "Invalid value for '--limit'" in result.stderr

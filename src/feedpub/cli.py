@@ -1,8 +1,10 @@
 """The command line: parse flags, call the library, print, choose the exit code.
 
-Exit codes: 0 success; 1 problems found (--strict with seed errors, --check
-with stale feeds, a failed write); 2 usage or configuration error; 3 a bug in
-feedpub (an unexpected exception), reported in one line.
+Exit codes: 0 success (and serve stopped with Ctrl-C); 1 problems found
+(--strict with seed errors, --check with stale feeds, a failed write, Ctrl-C
+during any other command, which click reports as "Aborted!"); 2 usage or
+configuration error; 3 a bug in feedpub (an unexpected exception), reported
+in one line.
 """
 
 from __future__ import annotations
@@ -419,8 +421,9 @@ def serve_command(out: Path | None, config_file: Path | None, seeds: Path | None
     if not folder.is_dir():
         raise ConfigError(f"nothing to serve: {folder} does not exist; run 'feedpub build' first")
     server = _listen(folder, port, quiet)
-    _say_serving(server, folder)
     try:
+        # Inside the try: a Ctrl-C right after the line that invites it is the normal stop too.
+        _say_serving(server, folder)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
