@@ -388,11 +388,55 @@ def test_a_build_clears_temporaries_a_killed_build_left_in_every_output_folder(c
     assert not any(path.exists() for path in left)
 
 
+def test_a_build_with_nothing_to_write_still_clears_temporaries_a_killed_build_left(corpus):
+    config = make_config(corpus)  # with the cache, so the second build could answer from its snapshot
+    first = build(config)
+    left = [config.out / ".all.rss.xml.abcd1234.tmp", config.out / "topics" / ".ai.json.abcd1234.tmp"]
+    for path in left:
+        path.write_text("half a feed")
+    checked = build(config, check=True)
+    assert all(path.exists() for path in left) and not checked.changed  # --check removes nothing
+    report = build(config)
+    assert not any(path.exists() for path in left)
+    assert not report.changed and sorted(report.unchanged) == sorted(first.written)
+    assert build(config).unchanged == report.unchanged  # and the shortcut holds again
+
+
 def test_an_output_folder_that_contains_the_seeds_is_refused(corpus):
     with pytest.raises(OutputError, match="contains the seeds folder"):
         build(make_config(corpus, out=corpus))
     with pytest.raises(OutputError, match="is the seeds folder or inside it"):
         build(make_config(corpus, out=corpus / "seeds" / "a" / "b"))
+
+
+@pytest.mark.parametrize("inside", ["", "cache", "a/b"])
+def test_a_cache_folder_in_the_output_folder_is_refused_and_nothing_is_written(corpus, inside):
+    cache_dir = corpus / "feeds" / inside
+    with pytest.raises(ConfigError) as raised:
+        build(make_config(corpus, cache_dir=cache_dir))
+    assert str(raised.value).startswith(f"cache_dir {cache_dir} is the output folder {corpus / 'feeds'} or inside it")
+    assert not (corpus / "feeds").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_a_cache_folder_reaching_the_output_folder_through_a_link_is_refused(corpus):
+    (corpus / "feeds").mkdir()
+    (corpus / "link").symlink_to(corpus / "feeds", target_is_directory=True)
+    with pytest.raises(ConfigError, match="is the output folder"):
+        build(make_config(corpus, cache_dir=corpus / "link" / "cache"))
+    build(make_config(corpus, cache_dir=corpus / "link" / "cache", cache=False))  # no cache, no leak
+
+
+def test_a_cache_that_cannot_be_opened_is_a_warning_and_the_feeds_are_the_same(corpus, monkeypatch):
+    from feedpub.cache import Cache
+    from feedpub.errors import FeedpubWarning
+
+    reference = make_config(corpus, out=corpus / "reference", cache=False)
+    build(reference)
+    monkeypatch.setattr(Cache, "open", classmethod(lambda cls, folder, settings: None))  # a read-only checkout
+    with pytest.warns(FeedpubWarning, match="cache_dir .* cannot be created or written: building without the cache"):
+        build(make_config(corpus))
+    assert feed_files(corpus / "feeds") == feed_files(reference.out)
 
 
 def test_the_cache_stamp_names_the_installed_versions_of_the_libraries_that_shape_the_bytes():

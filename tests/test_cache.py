@@ -11,6 +11,7 @@ import pytest
 
 from feedpub import build
 from feedpub.cache import CACHE_FILE
+from feedpub.errors import FeedpubWarning
 from feedpub.catalog import PARALLEL_MIN_SEEDS
 
 build_module = importlib.import_module("feedpub.build")  # `feedpub.build` is the function
@@ -207,5 +208,6 @@ def test_an_unusable_cache_folder_means_a_build_without_cache(tmp_path):
     write_seed(seeds, "1.txt", **article_fields(1))
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
-    config, report = build_into(tmp_path, seeds, cache_dir=blocker)
+    with pytest.warns(FeedpubWarning, match=f"cache_dir {blocker} is not a folder: building without the cache"):
+        config, report = build_into(tmp_path, seeds, cache_dir=blocker)
     assert report.counts.passed == 1 and (config.out / "all.rss.xml").exists()

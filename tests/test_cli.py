@@ -108,6 +108,12 @@ def test_verbose_lists_files_and_flags_override_config(project):
         (["build", "--timezone", "Nowhere/Town"], "", "unknown timezone 'Nowhere/Town'"),
         (["build", "missing-folder"], "", "seeds folder not found: missing-folder"),
         (["build", "--out", "seeds"], "", "is the seeds folder or inside it"),
+        # The cache holds unpublished seeds' text: it must never land where the feeds are published.
+        (["build"], 'cache_dir = "feeds"\n', "cache_dir feeds is the output folder feeds or inside it"),
+        (["build", "--out", "public"], 'cache_dir = "public/cache"\n',
+         "cache_dir public/cache is the output folder public or inside it"),
+        (["topics", "--cache-dir", "feeds/.cache"], "", "cache_dir feeds/.cache is the output folder feeds"),
+        (["check", "--cache-dir", "feeds"], "", "cache_dir feeds is the output folder feeds or inside it"),
         (["topics", "--config", "nope.toml"], "", "config file not found: nope.toml"),
     ],
 )
@@ -118,6 +124,37 @@ def test_configuration_errors_exit_2(project, args, config, message):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith("Error: ") and message in result.stderr
+
+
+def test_a_cache_folder_inside_the_output_folder_is_refused_before_anything_is_written(project):
+    result = run("build", "--cache-dir", "feeds/cache")
+    assert result.exit_code == 2 and not (project / "feeds").exists()
+    assert run("build", "--cache-dir", "feeds/cache", "--no-cache").exit_code == 0  # no cache, nothing to leak
+    assert not (project / "feeds" / "cache").exists()
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_cache_dir_that_is_a_file_builds_without_the_cache_with_a_warning(project, quiet):
+    (project / "not-a-folder").write_text("mine")
+    (project / "feedpub.toml").write_text('cache_dir = "not-a-folder"\nbase_url = "https://f.example/"\n')
+    result = run("build", *(["-q"] if quiet else []))
+    assert result.exit_code == 0 and (project / "feeds" / "all.rss.xml").is_file()
+    expected = ("warning: cache_dir not-a-folder is not a folder: building without the cache; "
+                "set cache = false (--no-cache) to build without one on purpose\n")
+    assert result.stderr == ("" if quiet else expected)
+    assert (project / "not-a-folder").read_text() == "mine"
+    assert run("build", "--no-cache").stderr == ""
+
+
+def test_a_build_interrupted_by_ctrl_c_exits_1_saying_aborted(project, monkeypatch):
+    import feedpub.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(feedpub.cli, "build", interrupted)
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1 and result.stderr.endswith("Aborted!\n") and result.stdout == ""
 
 
 def test_usage_errors_exit_2(project):

@@ -3,7 +3,9 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -205,3 +207,17 @@ def test_index_page_in_a_real_browser_links_to_feeds_that_parse(site, tmp_path, 
         assert len(colours) > 8, "the screenshot is blank"
         # Text is drawn in the top part: the page is not an empty white sheet.
         assert grey.crop((0, 0, 412, 300)).getextrema()[0] < 128
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs SIGINT")
+def test_ctrl_c_is_how_serve_stops_and_it_exits_0(site):
+    server = subprocess.Popen([sys.executable, "-m", "feedpub", "serve", "--out", str(site), "--port", "0", "-q"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        serving = server.stderr.readline()  # printed once it listens, before it serves
+        assert serving.startswith(f"Serving {site} at http://127.0.0.1:")
+        server.send_signal(signal.SIGINT)  # Ctrl-C
+        out, err = server.communicate(timeout=60)
+    finally:
+        server.kill()
+    assert server.returncode == 0 and out == "" and "Traceback" not in err

@@ -184,6 +184,21 @@ def test_a_hub_answering_500_is_retried_then_a_warning_and_the_build_succeeds(bu
     assert b"Climate, retitled" in (built / "feeds" / "topics" / "climate.atom.xml").read_bytes()
 
 
+def test_quiet_hides_ping_warnings_like_every_other_warning(built, hub, no_waiting):
+    hub.requests.clear()
+    hub.status = 500
+    write_seed(built / "seeds", "3.txt", **{**SEEDS["3.txt"], "title": "Climate, retitled"})
+    result = run(built, hub.url, "--ping", "-q")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert hub.topics() and result.stderr == ""  # pinged, failed, and -q said nothing
+    write_seed(built / "seeds", "9.txt", **article_fields(9))
+    result = CliRunner().invoke(cli, [
+        "build", str(built / "seeds"), "--out", str(built / "feeds"), "--base-url", BASE_URL,
+        "--cache-dir", str(built / "cache"), "--ping", "-q",
+    ], catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == ""  # no hub: a warning too
+
+
 def test_a_hub_refusing_connections_is_a_warning(tmp_path, closed_port, no_waiting):
     for name, fields in SEEDS.items():
         write_seed(tmp_path / "seeds", name, **fields)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import posixpath
 import sys
+import warnings
 from dataclasses import dataclass, field
 from stat import S_ISREG
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from .cache import Cache, safely
 from .catalog import Progress, scan_seed_files
 from .config import Config, deployment_warnings
-from .errors import OutputError, SeedError, SeedWarning, WriteError
+from .errors import ConfigError, FeedpubWarning, OutputError, SeedError, SeedWarning, WriteError
 from .filters import FilterCounts, selection_warnings
 from . import plan as planning
 from .plan import Plan, Topic, plan_build
@@ -100,7 +101,8 @@ def build(
             digest = files.digest()
             snapshot = safely(cache, lambda c: c.last_build(build_key(config, digest)), None)
             fields = replay(snapshot, config.out, MANIFEST_NAME) if snapshot is not None else None
-            if fields is not None:
+            # Temporary files a killed build left are cleaned up by a full build, under the lock.
+            if fields is not None and not _has_stale_temporaries(config, fields["unchanged"]):
                 report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check,
                                      changes=[] if changes else None)
                 if strict and report.errors:
@@ -147,6 +149,12 @@ def build(
             cache.close()
 
 
+def _has_stale_temporaries(config: Config, paths: list[str]) -> bool:
+    """True when a folder of ``paths`` (or the output folder) holds a temporary
+    file a killed build left."""
+    return OutputFolder(config.out).has_stale_temporaries({""} | {posixpath.dirname(path) for path in paths})
+
+
 def _keep_snapshot(config: Config, plan: Plan, report: BuildReport, cache: Cache | None, digest: str) -> None:
     """Remember this build, made from the seed files of ``digest``, so that the
     next one can tell cheaply that nothing changed."""
@@ -162,10 +170,33 @@ def _keep_snapshot(config: Config, plan: Plan, report: BuildReport, cache: Cache
 def open_cache(config: Config) -> Cache | None:
     """The build cache of ``config``, or None with ``cache = false``. Its stamp
     holds what changes records or rendered bytes besides feedpub itself: the
-    time zone setting and the versions of the parsing and feed libraries."""
+    time zone setting and the versions of the parsing and feed libraries.
+
+    Raises ConfigError for a cache folder inside the output folder; warns
+    (FeedpubWarning) and returns None when the cache cannot be opened, since
+    a build without it gives the same feeds, only slower."""
     if not config.cache:
         return None
-    return Cache.open(config.cache_dir, f"tz={config.timezone};{_library_versions()}")
+    check_cache_folder(config)
+    cache = Cache.open(config.cache_dir, f"tz={config.timezone};{_library_versions()}")
+    if cache is None:
+        folder = config.cache_dir
+        why = "is not a folder" if folder.exists() and not folder.is_dir() else "cannot be created or written"
+        warnings.warn(f"cache_dir {folder} {why}: building without the cache; "
+                      "set cache = false (--no-cache) to build without one on purpose", FeedpubWarning, stacklevel=2)
+    return cache
+
+
+def check_cache_folder(config: Config) -> None:
+    """Refuse a cache folder that is the output folder or inside it: the cache
+    holds the full text of every seed, unpublished ones too, and what is in the
+    output folder gets served, committed and published."""
+    cache, out = config.cache_dir.resolve(), config.out.resolve()
+    if cache == out or out in cache.parents:
+        raise ConfigError(
+            f"cache_dir {config.cache_dir} is the output folder {config.out} or inside it: the cache holds every "
+            f"seed's text, unpublished ones too, and would be published; choose a cache_dir outside {config.out}"
+        )
 
 
 # What else decides the bytes of records and feeds, by distribution name.

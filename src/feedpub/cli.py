@@ -1,8 +1,10 @@
 """The command line: parse flags, call the library, print, choose the exit code.
 
-Exit codes: 0 success; 1 problems found (--strict with seed errors, --check
-with stale feeds, a failed write); 2 usage or configuration error; 3 a bug in
-feedpub (an unexpected exception), reported in one line.
+Exit codes: 0 success (and serve stopped with Ctrl-C); 1 problems found
+(--strict with seed errors, --check with stale feeds, a failed write, Ctrl-C
+during any other command, which click reports as "Aborted!"); 2 usage or
+configuration error; 3 a bug in feedpub (an unexpected exception), reported
+in one line.
 """
 
 from __future__ import annotations
@@ -296,7 +298,7 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, report_
     if report.changes is not None and not report.aborted:
         _show_changes(report, report_format or "text", report_file, out)
     if config.ping and not check:
-        _ping(config, report, verbose)
+        _ping(config, report, verbose, quiet)
     if not quiet:
         click.echo(summary_line(report))
     if report.aborted:
@@ -418,8 +420,9 @@ def serve_command(out: Path | None, config_file: Path | None, seeds: Path | None
     if not folder.is_dir():
         raise ConfigError(f"nothing to serve: {folder} does not exist; run 'feedpub build' first")
     server = _listen(folder, port, quiet)
-    _say_serving(server, folder)
     try:
+        # Inside the try: a Ctrl-C right after the line that invites it is the normal stop too.
+        _say_serving(server, folder)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -443,32 +446,35 @@ def _show_changes(report: BuildReport, fmt: str, path: Path | None, out: Path) -
         raise _ExitError(f"{path}: cannot write the change report: {error.strerror or error}", 1) from None
 
 
-def _ping(config: Config, report: BuildReport, verbose: bool) -> None:
-    """Notify the hub of each feed the build wrote; a failure is a warning, never an exit code."""
+def _ping(config: Config, report: BuildReport, verbose: bool, quiet: bool) -> None:
+    """Notify the hub of each feed the build wrote; a failure is a warning
+    (none with -q, like every warning), never an exit code."""
     from .websub import feed_urls, ping_hub
+
+    def warn(message: str) -> None:
+        if not quiet:
+            click.echo(f"warning: {message}", err=True)
 
     urls = feed_urls(config.feeds_url, report.written)
     if not urls:
         return
     if not config.hub:
-        click.echo("warning: ping is on but no hub is set (hub, --hub): nobody notified", err=True)
+        warn("ping is on but no hub is set (hub, --hub): nobody notified")
         return
     if not config.base_url:
-        click.echo("warning: ping needs base_url: a hub cannot fetch feeds from localhost; nobody notified",
-                   err=True)
+        warn("ping needs base_url: a hub cannot fetch feeds from localhost; nobody notified")
         return
     results = ping_hub(config.hub, urls, timeout=config.ping_timeout)
     for result in results:
         if not result.ok and result.attempts:
             tries = f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"
-            click.echo(f"warning: WebSub hub {result.hub} not notified of {result.url}: {result.error} "
-                       f"({tries}); the feeds are written", err=True)
+            warn(f"WebSub hub {result.hub} not notified of {result.url}: {result.error} ({tries}); "
+                 "the feeds are written")
         elif verbose and result.ok:
             click.echo(f"pinged: {result.hub} for {result.url} (HTTP {result.status})")
     unsent = [result for result in results if not result.attempts]
     if unsent:
-        click.echo(f"warning: WebSub hub {config.hub} not notified of {len(unsent)} more feed(s): "
-                   f"{unsent[0].error}", err=True)
+        warn(f"WebSub hub {config.hub} not notified of {len(unsent)} more feed(s): {unsent[0].error}")
 
 
 @cli.command("init")

@@ -112,6 +112,18 @@ class OutputFolder:
         for name in folders:
             self.folder(name)
 
+    def has_stale_temporaries(self, folders: Iterable[str]) -> bool:
+        """True when one of ``folders`` holds a temporary file a killed build
+        left (a listing of each, no stat per file)."""
+        for name in set(folders):
+            path = self.folder(name)
+            if path is None:
+                continue
+            with os.scandir(path) as entries:
+                if any(_is_temporary(entry) for entry in entries):
+                    return True
+        return False
+
     def remove_stale_temporaries(self, folders: Iterable[str]) -> list[str]:
         """Delete temporary files a killed build left in ``folders`` (checking
         each folder, so links are refused before anything is written); call
@@ -123,7 +135,7 @@ class OutputFolder:
                 continue
             with os.scandir(path) as entries:
                 for entry in entries:
-                    if _TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    if _is_temporary(entry):
                         os.unlink(entry.path)
                         removed.append(posixpath.join(name, entry.name))
                         self._unsynced.add(name)
@@ -403,6 +415,12 @@ def _replace(folder: Path, name: str, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _is_temporary(entry: os.DirEntry) -> bool:
+    """A temporary file as feedpub names them (not a link or a folder)."""
+    return (entry.name.endswith(".tmp") and _TEMPORARY.fullmatch(entry.name) is not None
+            and entry.is_file(follow_symlinks=False))
 
 
 def _read(path: Path) -> bytes:
