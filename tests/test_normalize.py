@@ -466,6 +466,43 @@ def test_clean_url_keeps_absolute_http_urls_only(value, expected):
     assert bool(warnings) == (not expected and not (isinstance(value, str) and not value.strip()))
 
 
+# What a new-user review found published as links, and why each is refused.
+UNUSABLE_URLS = [
+    ("https://:80/", "has no host"),
+    ("https://ex.org:99999/", "has the port '99999': a port is a number 1-65535"),
+    ("https://ex.org:0/", "has the port '0'"),
+    # urlsplit reads the host as ex.org; browsers read '\\' as '/' and go to evil.com.
+    ("https://ex.org\\@evil.com/", "holds the character '\\\\', which URLs do not allow"),
+    ("https://u:p@ex.org/", "has a user name or password"),
+    ('https://ex.org/"onmouseover="x"<b>', "holds the character '\"'"),
+    ("https://ex.org/<b>", "holds the character '<'"),
+    *[(f"https://ex.org/a{char}b", f"holds the character {char!r}") for char in "^`{|}"],
+    ("https://ex.org/%zz/", "has a '%' not followed by two hex digits"),
+    ("https://ex.org/100%", "has a '%' not followed by two hex digits"),
+    ("https://ex.org/a\u202eb", "holds a space or a control character"),  # a bidi override
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), UNUSABLE_URLS)
+def test_a_url_outside_the_shared_rule_is_refused_with_the_reason(url, reason):
+    with pytest.raises(SeedError) as caught:
+        normalize(seed_text(**{**FIELDS, "webUrl": url}))
+    assert caught.value.message.startswith("no usable link: webUrl ") and reason in caught.value.message
+    # The same rule drops an image or a related link, with the same reason.
+    article, warnings = warnings_of({"images": [{"url": url}], "related": [{"title": "R", "webUrl": url}]})
+    assert article.images == () and article.related == ()
+    assert [reason in message for message in warnings] == [True, True]
+
+
+@pytest.mark.parametrize("url", [
+    "https://ex.org/caf\u00e9", "https://[2001:db8::1]:8443/a", "https://ex.org:8080/a%20b?q=a[1]&r=~x#f",
+    "http://ex.org:/a", "https://xn--caf-dma.example/a;b=c,d!$'()*+",
+])
+def test_usable_urls_pass_the_shared_rule_untouched(url):
+    article, warnings = warnings_of({"webUrl": url, "images": [{"url": url}]})
+    assert (article.link, article.images[0].url, warnings) == (url, url, [])
+
+
 def test_a_blank_web_url_falls_back_to_the_original_url_silently():
     article, warnings = warnings_of({"webUrl": "  ", "originalUrl": "https://pub.example/a"})
     assert article.link == article.id == "https://pub.example/a" and warnings == []

@@ -12,12 +12,12 @@ import functools
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from .errors import SeedError, SeedWarning
 from .model import Article, Image, Provider, Related
 from .seeds import FrontMatter
 from .topics import topic_key
+from .urls import url_problem
 
 # XML 1.0 Char production (https://www.w3.org/TR/xml/#charsets): everything
 # else, C0 controls and lone surrogates included, makes a feed unparsable.
@@ -25,8 +25,6 @@ from .topics import topic_key
 # 3 ms to compile, in every process that imports this, and most builds never need it.
 _XML_FORBIDDEN = "[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _WHITESPACE = re.compile(r"\s+")
-# An absolute http(s) URL: scheme, a non-empty authority, then anything but spaces.
-_HTTP_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+(?:[/?#]\S*)?")
 LINK_FIELDS = ("webUrl", "originalUrl")
 # Articles are not older than this; earlier dates are typos (and RSS dates
 # need four-digit years).
@@ -160,28 +158,19 @@ def clean_text(value: Any, field: str, warn: Warn) -> str:
 
 
 def clean_url(value: Any, field: str, warn: Warn) -> str:
-    """Return ``value`` if it is an absolute http(s) URL (surrounding spaces
-    removed), else '' with a warning naming the field."""
+    """Return ``value`` if it is a usable URL by urls.py's rule (surrounding
+    spaces removed), else '' with a warning naming the field and the reason."""
     if not isinstance(value, str):
         warn(field, f"{field} must be a URL, not {_type_name(value)}")
         return ""
     url = value.strip()
     if not url:
         return ""
-    if not (url.isprintable() and _HTTP_URL.fullmatch(url) and _valid_host(url)):
-        warn(field, f"{field} {_show(url)} is not an absolute http(s) URL")
+    problem = url_problem(url)
+    if problem:
+        warn(field, f"{field} {_show(url)} {problem}")
         return ""
     return url
-
-
-def _valid_host(url: str) -> bool:
-    # Only bracketed (IPv6) hosts need the full parser to be judged.
-    if "[" not in url and "]" not in url:
-        return True
-    try:
-        return bool(urlsplit(url).netloc)
-    except ValueError:
-        return False
 
 
 def normalize_topics(value: Any, warn: Warn) -> tuple[str, ...]:
