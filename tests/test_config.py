@@ -71,7 +71,7 @@ def test_pyproject_tool_table_is_used_only_when_present(tmp_path):
         ('base_url = "https://ex.org/feeds/#top"\n', "has a fragment (#...)"),
         ('base_url = "https://ex.org/my feeds/"\n', "holds a space or a control character"),
         ('site_url = "https://ex.org/a\\tb"\n', "site_url 'https://ex.org/a\\tb' holds a space"),
-        ('hub = "https://[::1/"\n', "hub 'https://[::1/' cannot be parsed as a URL"),
+        ('hub = "https://[::1/"\n', "hub 'https://[::1/' has a host in brackets that is not an IPv6 address"),
         ('icon = "https://ex.org:99999/i.png"\n', "icon 'https://ex.org:99999/i.png' has the port '99999'"),
         # The rule seed links follow (feedpub.urls), for every URL setting.
         ('base_url = "https://ex.org/<script>/"\n', "base_url 'https://ex.org/<script>/' holds the character '<'"),

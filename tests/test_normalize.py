@@ -541,6 +541,10 @@ UNUSABLE_URLS = [
     ("https://ex.org/%zz/", "has a '%' not followed by two hex digits"),
     ("https://ex.org/100%", "has a '%' not followed by two hex digits"),
     ("https://ex.org/a\u202eb", "holds a space or a control character"),  # a bidi override
+    ("https://[::1]x/", "has a host in brackets that is not an IPv6 address"),
+    ("https://[zz]/", "has a host in brackets that is not an IPv6 address"),
+    ("https://a[::1]/", "cannot be parsed as a URL"),
+    ("https://ex.org:80:90/", "cannot be parsed as a URL"),
 ]
 
 

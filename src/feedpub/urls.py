@@ -11,8 +11,8 @@ imports nothing of feedpub, so every module can use it without a cycle.
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from urllib.parse import urlsplit
 
 _SCHEME = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://")
 # RFC 3986 section 2: unreserved, reserved (gen-delims and sub-delims) and '%'.
@@ -23,6 +23,7 @@ _SCHEME = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://")
 _ASCII_ALLOWED = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 _NOT_ALLOWED_ASCII = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%\x80-\U0010ffff]")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_AUTHORITY_END = re.compile(r"[/?#]")
 
 NOT_ABSOLUTE = "is not an absolute http(s) URL"
 
@@ -30,18 +31,18 @@ NOT_ABSOLUTE = "is not an absolute http(s) URL"
 def url_problem(url: str) -> str:
     """Why ``url`` is not a usable feed URL, as a phrase to follow the URL in a
     message ("is not an absolute http(s) URL"), or '' when it is usable."""
-    if not _SCHEME.match(url):
+    scheme = _SCHEME.match(url)
+    if not scheme:
         return NOT_ABSOLUTE
     bad = _bad_character(url)
     if bad:
         return bad
     if _BAD_PERCENT.search(url):
         return "has a '%' not followed by two hex digits (write '%' itself as %25)"
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # an unclosed or invalid [IPv6] host
-        return "cannot be parsed as a URL"
-    return _authority_problem(parts.netloc)
+    # With the characters checked, the authority is everything up to the first
+    # '/', '?' or '#' (RFC 3986 section 3.2): no parser whose leniency differs
+    # between Python versions (urlsplit checks [hosts] only since 3.11.4).
+    return _authority_problem(_AUTHORITY_END.split(url[scheme.end():], 1)[0])
 
 
 def _bad_character(url: str) -> str:
@@ -63,18 +64,30 @@ def _bad_character(url: str) -> str:
     return f"holds the character {char!r}, which URLs do not allow (percent-encode it, e.g. %{ord(char):02X})"
 
 
-def _authority_problem(netloc: str) -> str:
-    if "@" in netloc:
+def _authority_problem(authority: str) -> str:
+    if "@" in authority:
         # A feed link with a password publishes it, and https://ex.org@evil.com/
         # shows ex.org to a reader but goes to evil.com.
         return "has a user name or password (user@host), which a feed link must not carry"
-    host, port = netloc, ""
-    if not netloc.endswith("]"):  # a bracketed IPv6 host has ':' inside it
-        host, _, port = netloc.rpartition(":") if ":" in netloc else (netloc, "", "")
-    if host in ("", "[]"):
+    if authority.startswith("["):
+        host, bracket, port = authority[1:].partition("]")
+        if not bracket or not _is_ipv6(host) or (port and not port.startswith(":")):
+            return "has a host in brackets that is not an IPv6 address"
+        port = port[1:]
+    else:
+        host, _, port = authority.partition(":")
+        if "[" in authority or "]" in authority or ":" in port:
+            return "cannot be parsed as a URL"  # two ports, or an IPv6 address without brackets
+    if not host:
         return "has no host"
-    if ":" in host and not host.startswith("["):
-        return "cannot be parsed as a URL"  # two ports, or an IPv6 address without brackets
     if port and not (port.isdigit() and port.isascii() and 1 <= int(port) <= 65535):
         return f"has the port {port!r}: a port is a number 1-65535"
     return ""
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return "%" not in text  # a zone (fe80::1%eth0) means nothing outside this machine
