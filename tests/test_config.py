@@ -78,7 +78,7 @@ def test_pyproject_tool_table_is_used_only_when_present(tmp_path):
         ('base_url = "https://ex.org/\\"q/"\n', "holds the character '\"'"),
         ('base_url = "https://ex.org/%zz/"\n', "has a '%' not followed by two hex digits"),
         ('site_url = "https://ex.org\\\\@evil/"\n', "holds the character '\\\\'"),
-        ('hub = "https://user:pw@ex.org/"\n', "hub 'https://user:pw@ex.org/' has a user name or password"),
+        ('hub = "https://user:pw@ex.org/"\n', "hub 'https://***@ex.org/' has a user name or password"),
         ('logo = "https://:80/l.png"\n', "has no host"),
         ('logo = "//ex.org/logo.png"\n', "logo '//ex.org/logo.png' is not an absolute http(s) URL"),
         ("jobs = 99999999999999999999\n", "jobs must be 0 (one per core) to 256"),

@@ -559,6 +559,12 @@ def test_a_url_outside_the_shared_rule_is_refused_with_the_reason(url, reason):
     assert [reason in message for message in warnings] == [True, True]
 
 
+def test_a_refused_link_does_not_repeat_its_password():
+    with pytest.raises(SeedError) as caught:
+        normalize(seed_text(**{**FIELDS, "webUrl": "https://me:s3cret@x@ex.org/a?b=c@d"}))
+    assert "s3cret" not in caught.value.message and "'https://***@ex.org/a?b=c@d'" in caught.value.message
+
+
 @pytest.mark.parametrize("url", [
     "https://ex.org/caf\u00e9", "https://[2001:db8::1]:8443/a", "https://ex.org:8080/a%20b?q=a[1]&r=~x#f",
     "http://ex.org:/a", "https://xn--caf-dma.example/a;b=c,d!$'()*+",

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .render import FEED_FORMATS
-from .urls import url_problem
+from .urls import shown, url_problem
 
 CONFIG_FILE = "feedpub.toml"
 PYPROJECT_FILE = "pyproject.toml"
@@ -319,7 +319,7 @@ def _check_url(key: str, value: str) -> str:
     if not problem and "fragment" in _URL_KEYS[key] and "#" in value:
         problem = "has a fragment (#...), which this URL cannot have"
     if problem:
-        raise ConfigError(f"{key} {value!r} {problem}")
+        raise ConfigError(f"{key} {shown(value)!r} {problem}")
     if key == "base_url" and not value.endswith("/"):
         value += "/"  # feed paths are joined onto it
     return value

@@ -17,7 +17,7 @@ from .errors import SeedError, SeedWarning
 from .model import Article, Image, Provider, Related
 from .seeds import FrontMatter
 from .topics import topic_key
-from .urls import url_problem
+from .urls import shown, url_problem
 
 # XML 1.0 Char production (https://www.w3.org/TR/xml/#charsets): everything
 # else, C0 controls and lone surrogates included, makes a feed unparsable.
@@ -182,7 +182,7 @@ def clean_url(value: Any, field: str, warn: Warn) -> str:
         return ""
     problem = url_problem(url)
     if problem:
-        warn(field, f"{field} {_show(url)} {problem}")
+        warn(field, f"{field} {_show(shown(url))} {problem}")
         return ""
     return url
 

@@ -45,6 +45,18 @@ def url_problem(url: str) -> str:
     return _authority_problem(_AUTHORITY_END.split(url[scheme.end():], 1)[0])
 
 
+def shown(url: str) -> str:
+    """``url`` for a message: a user name and password replaced by '***', so a
+    refused link does not put the password into build logs."""
+    scheme = _SCHEME.match(url)
+    if not scheme:
+        return url
+    authority = _AUTHORITY_END.split(url[scheme.end():], 1)[0]
+    if "@" not in authority:
+        return url
+    return url[:scheme.end()] + "***" + url[scheme.end() + authority.rindex("@"):]
+
+
 def _bad_character(url: str) -> str:
     if _ASCII_ALLOWED.fullmatch(url):
         return ""  # the common case: plain ASCII URL characters
