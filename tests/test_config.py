@@ -71,8 +71,15 @@ def test_pyproject_tool_table_is_used_only_when_present(tmp_path):
         ('base_url = "https://ex.org/feeds/#top"\n', "has a fragment (#...)"),
         ('base_url = "https://ex.org/my feeds/"\n', "holds a space or a control character"),
         ('site_url = "https://ex.org/a\\tb"\n', "site_url 'https://ex.org/a\\tb' holds a space"),
-        ('hub = "https://[::1/"\n', "hub 'https://[::1/' cannot be parsed as a URL"),
-        ('icon = "https://ex.org:99999/i.png"\n', "cannot be parsed as a URL"),
+        ('hub = "https://[::1/"\n', "hub 'https://[::1/' has a host in brackets that is not an IPv6 address"),
+        ('icon = "https://ex.org:99999/i.png"\n', "icon 'https://ex.org:99999/i.png' has the port '99999'"),
+        # The rule seed links follow (feedpub.urls), for every URL setting.
+        ('base_url = "https://ex.org/<script>/"\n', "base_url 'https://ex.org/<script>/' holds the character '<'"),
+        ('base_url = "https://ex.org/\\"q/"\n', "holds the character '\"'"),
+        ('base_url = "https://ex.org/%zz/"\n', "has a '%' not followed by two hex digits"),
+        ('site_url = "https://ex.org\\\\@evil/"\n', "holds the character '\\\\'"),
+        ('hub = "https://user:pw@ex.org/"\n', "hub 'https://***@ex.org/' has a user name or password"),
+        ('logo = "https://:80/l.png"\n', "has no host"),
         ('logo = "//ex.org/logo.png"\n', "logo '//ex.org/logo.png' is not an absolute http(s) URL"),
         ("jobs = 99999999999999999999\n", "jobs must be 0 (one per core) to 256"),
         ("jobs = 257\n", "jobs must be 0 (one per core) to 256, not 257"),
@@ -95,7 +102,9 @@ def test_bad_settings_are_errors_that_name_the_key(tmp_path, text, message):
 @pytest.mark.parametrize(
     ("key", "value"),
     [("title", "T\x00"), ("description", "\ud800"), ("author", "\x85"), ("language", "de\x7f"),
-     ("timezone", "Europe"), ("timezone", "UTC\x00"), ("base_url", "https://ex.org/?q"), ("jobs", 10**20)],
+     ("timezone", "Europe"), ("timezone", "UTC\x00"), ("base_url", "https://ex.org/?q"), ("jobs", 10**20),
+     ("base_url", "https://ex.org/<script>/"), ("base_url", "https://ex.org\\@evil/"),
+     ("base_url", "https://user:pw@ex.org/"), ("base_url", "https://ex.org/%zz/")],
 )
 def test_bad_flags_are_config_errors_too(key, value):
     with pytest.raises(ConfigError, match=key if key != "timezone" else "unknown timezone"):

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from feedpub import apply_overrides, build
@@ -438,12 +439,72 @@ def test_heat_is_any_whole_number_but_not_a_boolean():
 
 @pytest.mark.parametrize(("value", "expected"), [
     ("plain", "plain"), (" lead", "lead"), ("trail ", "trail"), ("a  b", "a b"), ("a\tb", "a b"),
-    ("a\u00a0b", "a b"), ("x", "x"), (" ", ""), (7, "7"), (1.5, "1.5"), ("é\u2028f", "é f"),
+    ("a\u00a0b", "a b"), ("x", "x"), (" ", ""), ("é\u2028f", "é f"),
 ])
 def test_clean_text_strips_and_folds_every_kind_of_space(value, expected):
     warnings = []
     assert clean_text(value, "title", lambda field, message: warnings.append(message)) == expected
     assert warnings == []
+
+
+def load_both_ways(text):
+    """The article (or error) and warnings of ``text`` from both loader paths, which must agree."""
+    results = []
+    for fast in (True, False):
+        try:
+            article, warnings = load_bytes(text.encode(), "s.txt", UTC, fast=fast)
+            results.append((article, [str(w) for w in warnings]))
+        except SeedError as error:
+            results.append((None, [str(error)]))
+    assert results[0] == results[1]
+    return results[0]
+
+
+def seed_with_line(line, **fields):
+    """A seed of FIELDS (less the key ``line`` sets) with ``line`` written as is, unquoted."""
+    key = line.partition(":")[0]
+    return seed_text(**{k: v for k, v in {**FIELDS, **fields}.items() if k != key}).replace("---\n", f"---\n{line}\n", 1)
+
+
+@pytest.mark.parametrize(("line", "attribute"), [
+    ("title: 12:30", "title"), ("title: 010", "title"), ("title: 0x1F", "title"), ("title: .inf", "title"),
+    ("title: 2.50", "title"), ("excerpt: 1_000", "summary"), ("category: 42", "category"), ("type: 1.0e+3", "kind"),
+])
+def test_a_number_in_a_text_field_warns_that_yaml_read_it_as_one(line, attribute):
+    field, _, written = line.partition(": ")
+    number = yaml.safe_load(line)[field]  # what YAML 1.1 made of it: 750, 8, 31, inf, ...
+    assert not isinstance(number, str)
+    article, warnings = load_both_ways(seed_with_line(line))
+    assert getattr(article, attribute) == str(number)  # still published, as the number's text
+    assert warnings == [f"s.txt:2: warning: {field} is a number to YAML ({number}); "
+                        "quote it to keep the text as written"]
+    assert load_both_ways(seed_with_line(f'{field}: "{written}"'))[1] == []  # quoted: the text, silently
+
+
+@pytest.mark.parametrize("written", ["no", "No", "off", "yes", "ON", "true"])
+def test_a_boolean_title_is_an_error_that_says_yaml_read_it_so(written):
+    article, messages = load_both_ways(seed_with_line(f"title: {written}"))
+    value = str(yaml.safe_load(f"v: {written}")["v"]).lower()
+    assert article is None and messages == [
+        f"s.txt:2: title is true/false to YAML ({value}: unquoted yes, no, on, off are booleans); "
+        "quote it to keep the text as written"]
+
+
+def test_booleans_and_numbers_elsewhere_in_text_fields_say_what_yaml_made_of_them():
+    text = seed_with_line("excerpt: off", topics=["AI"], provider={"name": "N"}, related=[{"title": "R"}])
+    text = (text.replace("- AI", "- NO\n- ON\n- 2024\n- AI").replace("name: N", "name: 101")
+            .replace("title: R", "title: 0o17"))
+    article, warnings = load_both_ways(text)
+    assert (article.summary, article.topics, article.provider.name) == ("", ("2024", "AI"), "101")
+    messages = [w.split(": warning: ", 1)[1] for w in warnings]
+    assert messages == [
+        "excerpt is true/false to YAML (false: unquoted yes, no, on, off are booleans); "
+        "quote it to keep the text as written; ignored",
+        "provider name is a number to YAML (101); quote it to keep the text as written",
+        "topic False is a YAML boolean (quote names such as NO, ON, YES); ignored",
+        "topic True is a YAML boolean (quote names such as NO, ON, YES); ignored",
+        "topic is a number to YAML (2024); quote it to keep the text as written",
+    ]
 
 
 @pytest.mark.parametrize("value", [True, False, [], {"a": 1}, b"bytes"])
@@ -464,6 +525,53 @@ def test_clean_url_keeps_absolute_http_urls_only(value, expected):
     assert clean_url(value, "webUrl", lambda field, message: warnings.append(message)) == expected
     # Blank is simply absent; anything else refused says so.
     assert bool(warnings) == (not expected and not (isinstance(value, str) and not value.strip()))
+
+
+# What a new-user review found published as links, and why each is refused.
+UNUSABLE_URLS = [
+    ("https://:80/", "has no host"),
+    ("https://ex.org:99999/", "has the port '99999': a port is a number 1-65535"),
+    ("https://ex.org:0/", "has the port '0'"),
+    # urlsplit reads the host as ex.org; browsers read '\\' as '/' and go to evil.com.
+    ("https://ex.org\\@evil.com/", "holds the character '\\\\', which URLs do not allow"),
+    ("https://u:p@ex.org/", "has a user name or password"),
+    ('https://ex.org/"onmouseover="x"<b>', "holds the character '\"'"),
+    ("https://ex.org/<b>", "holds the character '<'"),
+    *[(f"https://ex.org/a{char}b", f"holds the character {char!r}") for char in "^`{|}"],
+    ("https://ex.org/%zz/", "has a '%' not followed by two hex digits"),
+    ("https://ex.org/100%", "has a '%' not followed by two hex digits"),
+    ("https://ex.org/a\u202eb", "holds a space or a control character"),  # a bidi override
+    ("https://[::1]x/", "has a host in brackets that is not an IPv6 address"),
+    ("https://[zz]/", "has a host in brackets that is not an IPv6 address"),
+    ("https://a[::1]/", "cannot be parsed as a URL"),
+    ("https://ex.org:80:90/", "cannot be parsed as a URL"),
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), UNUSABLE_URLS)
+def test_a_url_outside_the_shared_rule_is_refused_with_the_reason(url, reason):
+    with pytest.raises(SeedError) as caught:
+        normalize(seed_text(**{**FIELDS, "webUrl": url}))
+    assert caught.value.message.startswith("no usable link: webUrl ") and reason in caught.value.message
+    # The same rule drops an image or a related link, with the same reason.
+    article, warnings = warnings_of({"images": [{"url": url}], "related": [{"title": "R", "webUrl": url}]})
+    assert article.images == () and article.related == ()
+    assert [reason in message for message in warnings] == [True, True]
+
+
+def test_a_refused_link_does_not_repeat_its_password():
+    with pytest.raises(SeedError) as caught:
+        normalize(seed_text(**{**FIELDS, "webUrl": "https://me:s3cret@x@ex.org/a?b=c@d"}))
+    assert "s3cret" not in caught.value.message and "'https://***@ex.org/a?b=c@d'" in caught.value.message
+
+
+@pytest.mark.parametrize("url", [
+    "https://ex.org/caf\u00e9", "https://[2001:db8::1]:8443/a", "https://ex.org:8080/a%20b?q=a[1]&r=~x#f",
+    "http://ex.org:/a", "https://xn--caf-dma.example/a;b=c,d!$'()*+",
+])
+def test_usable_urls_pass_the_shared_rule_untouched(url):
+    article, warnings = warnings_of({"webUrl": url, "images": [{"url": url}]})
+    assert (article.link, article.images[0].url, warnings) == (url, url, [])
 
 
 def test_a_blank_web_url_falls_back_to_the_original_url_silently():
@@ -532,7 +640,9 @@ def test_topics_that_are_not_a_list_or_not_names_are_reported():
     article, warnings = warnings_of({"topics": {"a": 1}})
     assert article.topics == () and warnings == ["topics must be a list of names, not a mapping; ignored"]
     article, warnings = warnings_of({"topics": [True, 2.5, "  "]})
-    assert article.topics == ("2.5",) and warnings == ["topic True is not a name; ignored"]
+    assert article.topics == ("2.5",) and warnings == [
+        "topic True is a YAML boolean (quote names such as NO, ON, YES); ignored",
+        "topic is a number to YAML (2.5); quote it to keep the text as written"]
 
 
 def test_text_fixed_inside_topics_and_provider_is_reported_on_their_lines():
@@ -546,7 +656,7 @@ def test_text_fixed_inside_topics_and_provider_is_reported_on_their_lines():
         f"s.txt:{provider_line}: warning: provider holds characters XML does not allow; removed",
         f"s.txt:{provider_line}: warning: provider holds characters XML does not allow; removed",
         f"s.txt:{topics_line}: warning: topics holds characters XML does not allow; removed",
-        f"s.txt:{topics_line}: warning: topic True is not a name; ignored",
+        f"s.txt:{topics_line}: warning: topic True is a YAML boolean (quote names such as NO, ON, YES); ignored",
     ]
 
 

@@ -14,11 +14,11 @@ import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .render import FEED_FORMATS
+from .urls import shown, url_problem
 
 CONFIG_FILE = "feedpub.toml"
 PYPROJECT_FILE = "pyproject.toml"
@@ -233,7 +233,7 @@ def validate(config: Config) -> Config:
 
 # The settings that end up as text in the feeds, and whether a line break is fine in them.
 _TEXT_KEYS = {"title": False, "description": True, "author": False, "language": False}
-# URL settings, and what each may not carry beyond "absolute http(s), no spaces".
+# URL settings, and what each may not carry beyond the rule of urls.py.
 _URL_KEYS = {
     # Feed paths are appended to base_url: a query or fragment would end up in
     # the middle of every feed URL (https://x.org/f/?a=1/all.atom.xml).
@@ -312,23 +312,14 @@ def _check_url(key: str, value: str) -> str:
     value = value.strip()
     if not value:
         return value
-    problem = ""
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        parts, problem = None, "cannot be parsed as a URL"
-    if parts is not None:
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            problem = "is not an absolute http(s) URL"
-        elif re.search(r"\s", value) or _NOT_TEXT.search(value):
-            problem = "holds a space or a control character (write a space as %20)"
-        elif "query" in _URL_KEYS[key] and "?" in value:
-            problem = "has a query (?...), but feed paths are appended to it"
-        elif "fragment" in _URL_KEYS[key] and "#" in value:
-            problem = "has a fragment (#...), which this URL cannot have"
+    # The rule seed links follow (urls.py), then what this setting may not carry.
+    problem = url_problem(value)
+    if not problem and "query" in _URL_KEYS[key] and "?" in value:
+        problem = "has a query (?...), but feed paths are appended to it"
+    if not problem and "fragment" in _URL_KEYS[key] and "#" in value:
+        problem = "has a fragment (#...), which this URL cannot have"
     if problem:
-        raise ConfigError(f"{key} {value!r} {problem}")
+        raise ConfigError(f"{key} {shown(value)!r} {problem}")
     if key == "base_url" and not value.endswith("/"):
         value += "/"  # feed paths are joined onto it
     return value

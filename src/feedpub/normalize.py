@@ -12,12 +12,12 @@ import functools
 import re
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from .errors import SeedError, SeedWarning
 from .model import Article, Image, Provider, Related
 from .seeds import FrontMatter
 from .topics import topic_key
+from .urls import shown, url_problem
 
 # XML 1.0 Char production (https://www.w3.org/TR/xml/#charsets): everything
 # else, C0 controls and lone surrogates included, makes a feed unparsable.
@@ -25,8 +25,6 @@ from .topics import topic_key
 # 3 ms to compile, in every process that imports this, and most builds never need it.
 _XML_FORBIDDEN = "[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _WHITESPACE = re.compile(r"\s+")
-# An absolute http(s) URL: scheme, a non-empty authority, then anything but spaces.
-_HTTP_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+(?:[/?#]\S*)?")
 LINK_FIELDS = ("webUrl", "originalUrl")
 # Articles are not older than this; earlier dates are typos (and RSS dates
 # need four-digit years).
@@ -59,6 +57,9 @@ def normalize_article(front: FrontMatter, tz: tzinfo, warnings: list[SeedWarning
     def fail(field: str, message: str) -> SeedError:
         return SeedError(front.path, message, front.line_of(field))
 
+    if isinstance(data.get("title"), bool):
+        # `title: no` is False to YAML 1.1: "missing title" would hide why.
+        raise fail("title", _yaml_boolean("title", data["title"]))
     title = clean_text(data.get("title"), "title", warn)
     if not title:
         raise fail("title", "missing title")
@@ -137,18 +138,29 @@ def _quality(value: Any, warn: Warn) -> int | None:
     return number
 
 
-def clean_text(value: Any, field: str, warn: Warn) -> str:
+def clean_text(value: Any, field: str, warn: Warn, label: str = "") -> str:
     """Return ``value`` as one line of text XML can carry: stripped, whitespace
     runs folded to one space, forbidden characters removed (with a warning).
 
-    None gives ''. Numbers are accepted as their text; other types warn and give ''.
+    None gives ''. A number gives its text, with a warning: YAML 1.1 reads
+    unquoted ``12:30`` as 750 and ``010`` as 8, so the text written is lost.
+    True/false and other types warn and give ''. ``label`` names the value in
+    messages (default: ``field``, the key whose line they carry).
     """
+    label = label or field
     if value is None:
         return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        warn(field, f"{field} must be text, not {_type_name(value)}; ignored")
+    if isinstance(value, bool):
+        warn(field, _yaml_boolean(label, value) + "; ignored")
         return ""
-    text = value if isinstance(value, str) else str(value)
+    if not isinstance(value, (str, int, float)):
+        warn(field, f"{label} must be text, not {_type_name(value)}; ignored")
+        return ""
+    if not isinstance(value, str):
+        text = str(value)
+        warn(field, f"{label} is a number to YAML ({text}); quote it to keep the text as written")
+        return text
+    text = value
     # Printable text has no XML-forbidden characters and no whitespace but the
     # space: the common case needs no regex.
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
@@ -160,28 +172,19 @@ def clean_text(value: Any, field: str, warn: Warn) -> str:
 
 
 def clean_url(value: Any, field: str, warn: Warn) -> str:
-    """Return ``value`` if it is an absolute http(s) URL (surrounding spaces
-    removed), else '' with a warning naming the field."""
+    """Return ``value`` if it is a usable URL by urls.py's rule (surrounding
+    spaces removed), else '' with a warning naming the field and the reason."""
     if not isinstance(value, str):
         warn(field, f"{field} must be a URL, not {_type_name(value)}")
         return ""
     url = value.strip()
     if not url:
         return ""
-    if not (url.isprintable() and _HTTP_URL.fullmatch(url) and _valid_host(url)):
-        warn(field, f"{field} {_show(url)} is not an absolute http(s) URL")
+    problem = url_problem(url)
+    if problem:
+        warn(field, f"{field} {_show(shown(url))} {problem}")
         return ""
     return url
-
-
-def _valid_host(url: str) -> bool:
-    # Only bracketed (IPv6) hosts need the full parser to be judged.
-    if "[" not in url and "]" not in url:
-        return True
-    try:
-        return bool(urlsplit(url).netloc)
-    except ValueError:
-        return False
 
 
 def normalize_topics(value: Any, warn: Warn) -> tuple[str, ...]:
@@ -197,10 +200,14 @@ def normalize_topics(value: Any, warn: Warn) -> tuple[str, ...]:
         return ()
     names: dict[str, str] = {}
     for item in value:
-        if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+        if isinstance(item, bool):
+            # The text written (NO, on, yes...) is gone once YAML read it.
+            warn("topics", f"topic {item} is a YAML boolean (quote names such as NO, ON, YES); ignored")
+            continue
+        if not isinstance(item, (str, int, float)):
             warn("topics", f"topic {_show(item)} is not a name; ignored")
             continue
-        name = clean_text(item, "topics", warn)
+        name = clean_text(item, "topics", warn, "topic")
         key = topic_key(name)
         if key:
             names.setdefault(key, name)
@@ -329,7 +336,7 @@ def _provider(value: Any, warn: Warn) -> Provider | None:
     if not isinstance(value, dict):
         warn("provider", f"provider must be a mapping with name and domain, not {_type_name(value)}; ignored")
         return None
-    name = clean_text(value.get("name"), "provider", warn)
+    name = clean_text(value.get("name"), "provider", warn, "provider name")
     domain = clean_text(value.get("domain"), "provider", warn).lower()
     if domain and not _DOMAIN.fullmatch(domain):
         warn("provider", f"provider domain {_show(domain)} is not a host name; ignored")
@@ -375,7 +382,7 @@ def _related(value: Any, warn: Warn) -> tuple[Related, ...]:
     for item in value:
         if not isinstance(item, dict):
             continue
-        title = clean_text(item.get("title"), "related", warn)
+        title = clean_text(item.get("title"), "related", warn, "related title")
         link = ""
         for field in ("webUrl", "originalUrl"):
             if item.get(field):
@@ -385,6 +392,12 @@ def _related(value: Any, warn: Warn) -> tuple[Related, ...]:
         if title and link:
             related.append(Related(title, link))
     return tuple(related)
+
+
+def _yaml_boolean(label: str, value: bool) -> str:
+    # The text written is gone: YAML 1.1 reads unquoted yes/no/on/off/true/false alike.
+    return (f"{label} is true/false to YAML ({str(value).lower()}: unquoted yes, no, on, off are booleans); "
+            "quote it to keep the text as written")
 
 
 def _type_name(value: Any) -> str:
