@@ -17,8 +17,9 @@ from .model import Article, Image, Provider, Related
 # Part of the cache's stamp: raise it when records change shape, and when
 # normalizing reads a seed differently (2: dates no longer take parts from the
 # clock; 3: surrogate-pair escapes are characters, long strings are checked for
-# YAML 1.1 types), or cached rows keep the old reading.
-RECORD_VERSION = 3
+# YAML 1.1 types; 4: day/month-order numeric dates and contradicting weekdays
+# are refused, utc/gmt in any case and UT are read), or cached rows keep the old reading.
+RECORD_VERSION = 4
 
 
 # One encoder for every record: json.dumps with options builds a new one per call.
