@@ -102,7 +102,7 @@ def test_a_time_zone_name_other_than_utc_or_gmt_is_an_error_not_a_guess(value, n
 
 @pytest.mark.parametrize(
     "value", ["Fri Jan 05 2024 10:00:00 GMT-0500", "2024-01-05 10:00 UTC+3", "2024-01-05 10:00 GMT +03:00",
-              "Jan 5 2024 10:00 Z-5"])
+              "Jan 5 2024 10:00 Z-5", "2024-01-05T10:00Z+03:00", "Jan 5 2024 10:00 ut-5"])
 def test_a_zone_name_before_an_offset_is_an_error_as_dateutil_reads_it_backwards(value):
     # dateutil reads GMT-0500 (JavaScript's Date.toString) as five hours *east*.
     with pytest.raises(ValueError, match="a zone name before an offset reads backwards"):

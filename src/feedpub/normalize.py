@@ -38,7 +38,7 @@ _DEFAULTS = (datetime(2000, 1, 1), datetime(2004, 3, 2))
 # `GMT-0500` (JavaScript's Date.toString), `UTC+3`: dateutil reads the sign
 # the POSIX way, reversed (UTC+3 as 03:00 west of Greenwich), and drops the
 # offset in `GMT +03:00`.
-_NAME_THEN_OFFSET = re.compile(r"\b(?:UTC|GMT|UT|Z)\s*([+-])\s*(\d{1,2}):?(\d{2})?", re.IGNORECASE)
+_NAME_THEN_OFFSET = re.compile(r"(?<![A-Za-z])(?:UTC|GMT|UT|Z)\s*([+-])\s*(\d{1,2}):?(\d{2})?", re.IGNORECASE)
 # Zone names that mean UTC everywhere, in any case (dateutil knows only the
 # upper-case ones): upper-cased before parsing. UT is RFC 822's.
 _UTC_NAMES = re.compile(r"(?<![A-Za-z])(?:utc|gmt|ut|z)(?![A-Za-z])", re.IGNORECASE)
