@@ -238,6 +238,7 @@ def test_a_weekday_that_contradicts_the_date_is_an_error(value):
       "a zone name before an offset reads backwards: write -05:00 alone (5 hours behind UTC)"),
      ("Jan 5 2024 10:00 gmt+5:30",
       "a zone name before an offset reads backwards: write +05:30 alone (5 hours 30 minutes ahead of UTC)"),
+     ("Jan 5 2024 10:00 UTC-1", "a zone name before an offset reads backwards: write -01:00 alone (1 hour behind UTC)"),
      ("2024-01-05 10:00 UTC+3",
       "a zone name before an offset reads backwards: write +03:00 alone (3 hours ahead of UTC)")],
 )

@@ -238,8 +238,9 @@ def parse_text_date(text: str) -> datetime:
     """Read a date written as text: naive, or aware when it gives a zone.
 
     The text must give year (four digits), month and day; a time is optional.
-    The only zone names read are UTC, GMT and Z; any other zone must be a
-    numeric offset. Nothing is taken from the clock or the machine's time zone,
+    The only zone names read are UTC, GMT, UT and Z, in any case; any other
+    zone must be a numeric offset. Day and month must not both be numbers
+    unless the year comes first, and a weekday must match the date. Nothing is taken from the clock or the machine's time zone,
     so a seed reads the same on every machine, any day. Raises ValueError
     naming what is wrong, or OverflowError.
     """
@@ -273,7 +274,7 @@ def _name_then_offset_reason(found: re.Match[str]) -> str:
     the ISO form is what it means there, whatever the writer meant."""
     sign, hours, minutes = found.group(1), int(found.group(2)), int(found.group(3) or 0)
     side = "behind" if sign == "-" else "ahead of"
-    amount = f"{hours} hours" + (f" {minutes} minutes" if minutes else "")
+    amount = f"{hours} hour{'s' * (hours != 1)}" + (f" {minutes} minutes" if minutes else "")
     return f"a zone name before an offset reads backwards: write {sign}{hours:02d}:{minutes:02d} alone ({amount} {side} UTC)"
 
 
