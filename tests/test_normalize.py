@@ -88,7 +88,6 @@ def test_dates_become_aware_utc_whatever_yaml_made_of_them(value, tz, expected):
         ("2024-01-05 10:00 CEST", "CEST"),
         ("Jan 5 2024 10:00 IST", "IST"),  # India, Israel or Ireland
         ("Jul 5 2024 10:00 BST", "BST"),
-        ("Jan 5 2024 10:00 UT", "UT"),
         ("Jan 5 2024 12:30 AI", "AI"),
         ("Jan 5 2024 10:00 +0200 (CEST)", "CEST"),
     ],
@@ -104,7 +103,7 @@ def test_a_time_zone_name_other_than_utc_or_gmt_is_an_error_not_a_guess(value, n
 
 @pytest.mark.parametrize(
     "value", ["Fri Jan 05 2024 10:00:00 GMT-0500", "2024-01-05 10:00 UTC+3", "2024-01-05 10:00 GMT +03:00",
-              "Jan 5 2024 10:00 Z-5"])
+              "Jan 5 2024 10:00 Z-5", "2024-01-05T10:00Z+03:00", "Jan 5 2024 10:00 ut-5"])
 def test_a_zone_name_before_an_offset_is_an_error_as_dateutil_reads_it_backwards(value):
     # dateutil reads GMT-0500 (JavaScript's Date.toString) as five hours *east*.
     with pytest.raises(ValueError, match="a zone name before an offset reads backwards"):
@@ -163,13 +162,106 @@ def test_a_date_without_year_month_or_day_is_an_error_naming_the_missing_part(va
 
 @pytest.mark.parametrize(
     ("value", "whole"),
-    [("Tue, 26 Jan 21 21:12:00 GMT", "Tue, 26 Jan 2021 21:12:00 GMT"), ("5/1/24", "5/1/2024"),
+    [("Tue, 26 Jan 21 21:12:00 GMT", "Tue, 26 Jan 2021 21:12:00 GMT"), ("24/1/5", "2024/1/5"),
      ("Jan 5 24 10:00", "Jan 5 2024 10:00")],
 )
 def test_a_two_digit_year_is_an_error_as_dateutil_takes_the_century_from_the_clock(value, whole):
     with pytest.raises(ValueError, match="^two-digit year: write all four digits$"):
         to_utc(value, UTC)
     assert to_utc(whole, UTC).year in (2021, 2024)
+
+
+# Day and month both as numbers, not year first: (text, the readings as ISO dates).
+DAY_MONTH_NUMBERS = [
+    ("05/01/2024", ["2024-01-05", "2024-05-01"]),
+    ("5.1.2024", ["2024-01-05", "2024-05-01"]),
+    ("05-01-2024 10:00 -05:00", ["2024-01-05", "2024-05-01"]),
+    ("13/01/2024", ["2024-01-13"]),
+    ("01/13/2024 10:00", ["2024-01-13"]),
+    ("05/05/2024", ["2024-05-05"]),
+]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
+@pytest.mark.parametrize(("value", "readings"), DAY_MONTH_NUMBERS)
+def test_day_and_month_as_numbers_are_an_error_naming_the_iso_forms(value, readings, fast):
+    # dateutil guesses month first (05/01 is 1 May) unless a number exceeds 12.
+    text = seed_text(title="T", webUrl="https://x.example/a", publishedDateTime=value)
+    with pytest.raises(SeedError) as caught:
+        load_bytes(text.encode(), "s.txt", UTC, fast=fast)
+    message = caught.value.message
+    assert message.startswith(f"publishedDateTime is not a date: {value!r} (")
+    assert message.endswith(f"; write {' or '.join(readings)})")
+    assert message.count("ambiguous") == (len(readings) > 1)
+    assert len(message) < 150
+    for iso in readings:  # each reading, written year first, is read as that day
+        day = date.fromisoformat(iso)
+        assert to_utc(f"{day.year}/{day.month}/{day.day}", UTC).date() == day
+        assert f"{day.day} {day.strftime('%B')}" in message or len(readings) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024/01/05 10:00", datetime(2024, 1, 5, 10)),
+        ("20240105", datetime(2024, 1, 5)),
+        ("January 4, 2024 10:00", datetime(2024, 1, 4, 10)),
+        ("4 Jan 2024 10:00", datetime(2024, 1, 4, 10)),
+        ("Tue, 26 Jan 2021 21:12:00 GMT", datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),
+        ("Tue, 26 Jan 2021 21:12:00 gmt", datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),
+        ("Tue, 26 Jan 2021 21:12:00 UT", datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),
+        ("Jan 5 2024 10:00 utc", datetime(2024, 1, 5, 10, tzinfo=UTC)),
+        ("Jan 5 2024 10:00 z", datetime(2024, 1, 5, 10, tzinfo=UTC)),
+        ("Jan 5 2024 10:00 Ut", datetime(2024, 1, 5, 10, tzinfo=UTC)),
+    ],
+)
+def test_year_first_numbers_month_names_and_utc_in_any_case_are_read(value, expected):
+    # Naive expectations are wall-clock times in the configured zone, Berlin here; a
+    # UTC name in any case must not be read as naive (so as Berlin time).
+    berlin = ZoneInfo("Europe/Berlin")
+    assert to_utc(value, berlin) == (expected if expected.tzinfo else expected.replace(tzinfo=berlin))
+
+
+@pytest.mark.parametrize("value", ["Mon, 26 Jan 2021 21:12:00 GMT", "Sunday 5 January 2024", "Fri 2024-01-06 10:00"])
+def test_a_weekday_that_contradicts_the_date_is_an_error(value):
+    without = " ".join(word for word in value.replace(",", "").split() if not word[0].isalpha() or word[:3] == "Jan")
+    day = to_utc(without, UTC).date()  # the date alone reads; the weekday contradicts it
+    with pytest.raises(ValueError) as caught:
+        to_utc(value, UTC)
+    assert str(caught.value).startswith(f"{day.isoformat()} is a {day.strftime('%A')}, not a ")
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("now", "Unknown string format"), ("1704448800", "year 1704448800 is out of range"),
+     ("Fri Jan 05 2024 10:00:00 GMT-0500",
+      "a zone name before an offset reads backwards: write -05:00 alone (5 hours behind UTC)"),
+     ("Jan 5 2024 10:00 gmt+5:30",
+      "a zone name before an offset reads backwards: write +05:30 alone (5 hours 30 minutes ahead of UTC)"),
+     ("Jan 5 2024 10:00 UTC-1", "a zone name before an offset reads backwards: write -01:00 alone (1 hour behind UTC)"),
+     ("2024-01-05 10:00 UTC+3",
+      "a zone name before an offset reads backwards: write +03:00 alone (3 hours ahead of UTC)")],
+)
+def test_a_date_that_does_not_parse_says_why_without_garbling_the_reason(value, reason, fast):
+    text = seed_text(title="T", webUrl="https://x.example/a", publishedDateTime=value)
+    with pytest.raises(SeedError) as caught:
+        load_bytes(text.encode(), "s.txt", UTC, fast=fast)
+    assert caught.value.message == f"publishedDateTime is not a date: {value!r} ({reason})"
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "pyyaml"])
+@pytest.mark.parametrize(("raw", "number", "hint"),
+                         [("10:00", 600, "YAML reads an unquoted 10:00 as 600; "), ("1704448800", 1704448800, ""),
+                          ("2024.5", 2024.5, "")])
+def test_an_unquoted_number_is_reported_as_a_number_not_a_date(raw, number, hint, fast):
+    text = seed_text(title="T", webUrl="https://x.example/a") .replace("---\n", f"---\npublishedDateTime: {raw}\n", 1)
+    with pytest.raises(SeedError) as caught:
+        load_bytes(text.encode(), "s.txt", UTC, fast=fast)
+    assert caught.value.message == (f"publishedDateTime is a number ({number}), not a date: {hint}"
+                                    "write a full date and time in quotes, e.g. '2024-01-05 10:00'")
+    assert caught.value.line == line_of(text, "publishedDateTime")
+    assert len(caught.value.message) < 150
 
 
 def test_yaml_timestamp_forms_in_a_seed():

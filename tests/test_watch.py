@@ -28,7 +28,7 @@ from feedpub.watch import Rebuild, watch_and_build
 from conftest import article_fields, make_config, seed_text, write_seed
 
 # Seconds any one expected event may take on a loaded CI machine.
-DEADLINE = 20.0
+DEADLINE = 60.0
 
 
 def wait_for(condition: Callable[[], object], what: str) -> object:

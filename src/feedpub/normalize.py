@@ -36,7 +36,16 @@ _DEFAULTS = (datetime(2000, 1, 1), datetime(2004, 3, 2))
 # `GMT-0500` (JavaScript's Date.toString), `UTC+3`: dateutil reads the sign
 # the POSIX way, reversed (UTC+3 as 03:00 west of Greenwich), and drops the
 # offset in `GMT +03:00`.
-_NAME_THEN_OFFSET = re.compile(r"(?:UTC|GMT|Z)\s*[+-]\s*\d", re.IGNORECASE)
+_NAME_THEN_OFFSET = re.compile(r"(?<![A-Za-z])(?:UTC|GMT|UT|Z)\s*([+-])\s*(\d{1,2}):?(\d{2})?", re.IGNORECASE)
+# Zone names that mean UTC everywhere, in any case (dateutil knows only the
+# upper-case ones): upper-cased before parsing. UT is RFC 822's.
+_UTC_NAMES = re.compile(r"(?<![A-Za-z])(?:utc|gmt|ut|z)(?![A-Za-z])", re.IGNORECASE)
+# A time (10:00, 10:00:05.5) and an offset after a space (-0500, +05:30): what
+# is left of a numeric date once these are removed are its day, month and year.
+_TIME_OR_OFFSET = re.compile(r"\d+(?::\d+)+(?:[.,]\d+)?|(?<=\s)[+-]\d{2}:?\d{2}(?!\d)")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # A provider domain must look like a host name before it becomes a link.
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", re.IGNORECASE)
 
@@ -236,8 +245,9 @@ def parse_text_date(text: str) -> datetime:
     """Read a date written as text: naive, or aware when it gives a zone.
 
     The text must give year (four digits), month and day; a time is optional.
-    The only zone names read are UTC, GMT and Z; any other zone must be a
-    numeric offset. Nothing is taken from the clock or the machine's time zone,
+    The only zone names read are UTC, GMT, UT and Z, in any case; any other
+    zone must be a numeric offset. Day and month must not both be numbers
+    unless the year comes first, and a weekday must match the date. Nothing is taken from the clock or the machine's time zone,
     so a seed reads the same on every machine, any day. Raises ValueError
     naming what is wrong, or OverflowError.
     """
@@ -245,17 +255,67 @@ def parse_text_date(text: str) -> datetime:
 
     if _looks_iso(text):
         return dateutil.parser.isoparse(text.strip())
-    if _NAME_THEN_OFFSET.search(text):
-        raise ValueError("a zone name before an offset reads backwards: write only the offset (+03:00)")
+    offset = _NAME_THEN_OFFSET.search(text)
+    if offset:
+        raise ValueError(_name_then_offset_reason(offset))
+    text = _UTC_NAMES.sub(lambda name: name.group().upper(), text)
     # dateutil fills the parts the text lacks from ``default`` (today's date
     # when not given): parsed with two defaults that differ in year, month and
     # day, a lacking part comes out different.
-    first, second = (_text_date_parser().parse(text, default=default, tzinfos=_text_zone) for default in _DEFAULTS)
+    try:
+        first, second = (_text_date_parser().parse(text, default=default, tzinfos=_text_zone) for default in _DEFAULTS)
+    except dateutil.parser.ParserError as error:
+        # Its message ends with ': <the input>', which the caller shows already.
+        raise ValueError(str(error.args[0]).removesuffix(": %s")) from None
     missing = [part for part in ("year", "month", "day") if getattr(first, part) != getattr(second, part)]
     if missing:
         listed = ", ".join(missing[:-1]) + " or " + missing[-1] if len(missing) > 1 else missing[0]
         raise ValueError(f"no {listed}: a date needs year, month and day")
+    _refuse_day_month_numbers(text, first)
+    _refuse_wrong_weekday(text, first)
     return first
+
+
+def _name_then_offset_reason(found: re.Match[str]) -> str:
+    """Why `GMT-0500` is refused, with the input's own offset as the example:
+    the ISO form is what it means there, whatever the writer meant."""
+    sign, hours, minutes = found.group(1), int(found.group(2)), int(found.group(3) or 0)
+    side = "behind" if sign == "-" else "ahead of"
+    amount = f"{hours} hour{'s' * (hours != 1)}" + (f" {minutes} minutes" if minutes else "")
+    return f"a zone name before an offset reads backwards: write {sign}{hours:02d}:{minutes:02d} alone ({amount} {side} UTC)"
+
+
+def _refuse_day_month_numbers(text: str, read: datetime) -> None:
+    """Refuse a date whose day and month are both numbers, not year first.
+
+    05/01/2024 is 5 January in most of the world and 1 May in the US: dateutil
+    guesses month first. 13/01/2024 can only be 13 January, but a seed must not
+    be readable or not depending on whether a number exceeds 12, so every such
+    date is refused. Year first (2024/01/05, ISO) and month names are read.
+    """
+    if any(_text_date_parser().info.month(word) for word in re.findall(r"[A-Za-z]+", text)):
+        return
+    numbers = re.findall(r"\d+", _TIME_OR_OFFSET.sub(" ", text))
+    if len(numbers) < 3 or len(numbers[0]) > 2:
+        return
+    first, second = int(numbers[0]), int(numbers[1])
+    # Day first (most of the world), then month first (the US); one when equal or one exceeds 12.
+    readings = list(dict.fromkeys((month, day) for day, month in ((first, second), (second, first)) if month <= 12))
+    iso = " or ".join(f"{read.year}-{month:02d}-{day:02d}" for month, day in readings)
+    if len(readings) > 1:
+        day_month = " or ".join(f"{day} {_MONTHS[month - 1]}" for month, day in readings)
+        raise ValueError(f"ambiguous: {day_month}; write {iso}")
+    raise ValueError(f"day and month as numbers are refused even where one exceeds 12; write {iso}")
+
+
+def _refuse_wrong_weekday(text: str, read: datetime) -> None:
+    """A weekday that contradicts the date is an error: one of the two is wrong,
+    and nothing tells which (dateutil ignores the weekday)."""
+    for word in re.findall(r"[A-Za-z]+", text):
+        weekday = _text_date_parser().info.weekday(word)
+        if weekday is not None and weekday != read.weekday():
+            raise ValueError(f"{read.date().isoformat()} is a {_WEEKDAYS[read.weekday()]}, not a {_WEEKDAYS[weekday]}:"
+                             f" correct the date or the weekday")
 
 
 def _text_zone(name: str | None, offset: int | None) -> tzinfo | None:
@@ -265,6 +325,8 @@ def _text_zone(name: str | None, offset: int | None) -> tzinfo | None:
     machine's zone names (time.tzname: `EST` on a New York machine) for the
     machine's zone: here a name means the same everywhere or is an error.
     """
+    if name == "UT":  # RFC 822's name for UTC, which dateutil does not know
+        return timezone.utc
     if name not in (None, "UTC", "GMT"):  # dateutil has already made Z and z UTC, with offset 0
         raise ValueError(f"zone name {name!r} is ambiguous: use UTC, GMT, Z or an offset such as -05:00")
     return None if offset is None else timezone(timedelta(seconds=offset))
@@ -304,15 +366,26 @@ def _optional_datetime(data: dict[str, Any], field: str, tz: tzinfo, fail: Calla
 
 
 def _parse_datetime(value: Any, field: str, tz: tzinfo, fail: Callable[[str, str], SeedError]) -> datetime:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise fail(field, _number_not_date(field, value))
     try:
         result = to_utc(value, tz)
     except (ValueError, OverflowError) as error:
-        # dateutil quotes the whole input in its message; say why, not what again.
-        reason = str(error).replace(str(value), "").rstrip(": ")[:80]
+        # The value is shown once, here: drop it where a message ends with it.
+        reason = str(error).removesuffix(f": {value}")[:200]
         raise fail(field, f"{field} is not a date: {_show(str(value))} ({reason})") from None
     if result.year < MIN_YEAR:
         raise fail(field, f"{field} {result.date().isoformat()} is before {MIN_YEAR}: not a plausible article date")
     return result
+
+
+def _number_not_date(field: str, value: int | float) -> str:
+    """YAML 1.1 reads an unquoted 10:00 as the number 600 (base 60): say so."""
+    shown = _show(value).strip("'")
+    hint = ""
+    if isinstance(value, int) and 0 <= value < 24 * 60:
+        hint = f"YAML reads an unquoted {value // 60}:{value % 60:02d} as {value}; "
+    return f"{field} is a number ({shown}), not a date: {hint}write a full date and time in quotes, e.g. '2024-01-05 10:00'"
 
 
 def _optional_int(data: dict[str, Any], field: str, warn: Warn) -> int | None:

@@ -19,8 +19,10 @@ from .model import Article, Image, Provider, Related
 # clock; 3: surrogate-pair escapes are characters, long strings are checked for
 # YAML 1.1 types; 4: one URL rule, feedpub.urls, refuses links with userinfo,
 # bad ports, bad '%' escapes and characters RFC 3986 does not allow; numbers
-# and true/false in text fields warn), or cached rows keep the old reading.
-RECORD_VERSION = 4
+# and true/false in text fields warn; 5: day/month-order numeric dates and
+# contradicting weekdays are refused, utc/gmt in any case and UT are read), or
+# cached rows keep the old reading.
+RECORD_VERSION = 5
 
 
 # One encoder for every record: json.dumps with options builds a new one per call.
