@@ -396,7 +396,7 @@ def test_an_unexpected_exception_is_one_line_asking_for_a_report_and_exit_3(proj
     assert verbose.exit_code == 3
     assert verbose.stderr.startswith("Traceback (most recent call last):\n")
     assert 'raise ValueError("boom' in verbose.stderr
-    assert verbose.stderr.endswith(f"please report this\n")
+    assert verbose.stderr.endswith("please report this\n")
 
 
 def test_an_os_error_outside_the_library_is_a_message_and_exit_1(project, monkeypatch):
