@@ -31,6 +31,9 @@ DEBOUNCE_MS = 1600
 STEP_MS = 50
 # How long to wait before looking again when there is nothing to watch.
 WAIT_MS = 500
+# How often a watcher without changes hands back an empty batch: the longest
+# an owed rebuild (the first, or after a config change) waits to start.
+TICK_MS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +89,16 @@ def watch_and_build(
             else:
                 stop.wait(WAIT_MS / 1000)
             continue
-        # A config change opens the watcher anew (an editor that saves by renaming
-        # gives the file a new inode, which the old watch no longer sees), and the
-        # settings are read only then, so that no event falls between two watchers.
-        # Until the rebuilds have caught up, this watcher returns at once, with or
-        # without changes, instead of waiting for the next one.
-        catching_up = pending
+        # One watcher for as long as the watched paths stay the same: an event
+        # between two watchers would be lost. It yields every TICK_MS even without
+        # changes, so an owed rebuild runs as soon as it watches (and never before:
+        # what changes during that rebuild is seen). A config change opens a new
+        # watcher (an editor that saves by renaming gives the file a new inode,
+        # which the old watch no longer sees) and owes a rebuild that reads the
+        # settings and scans every seed once the new watcher runs, so nothing
+        # that changed in between is missed.
         batches = watch(*paths, watch_filter=_SeedOrConfig(config, config_file), debounce=DEBOUNCE_MS, step=STEP_MS,
-                        stop_event=stop, rust_timeout=1 if catching_up else 5000, yield_on_timeout=catching_up,
-                        ignore_permission_denied=True)
+                        stop_event=stop, rust_timeout=TICK_MS, yield_on_timeout=True, ignore_permission_denied=True)
         try:
             for changes in batches:
                 touched = {Path(path) for _, path in changes}
@@ -102,13 +106,13 @@ def watch_and_build(
                     pending = reload = True
                     break
                 if not (touched or pending):
-                    break  # caught up: wait for changes as usual
+                    continue  # a tick without changes
                 config = _rebuild(config, tuple(sorted(touched)), reload, load_config, run_build, on_rebuild)
                 pending = reload = False
                 if _watched_paths(config, config_file) != paths:
                     # The seeds folder moved, or the config file vanished or came back (a
-                    # save by rename): read it again once it is watched, in case it changed.
-                    pending = reload = config_file is not None
+                    # save by rename): build again once the new paths are watched.
+                    pending, reload = True, config_file is not None
                     break
         except FileNotFoundError:
             continue  # a watched path vanished as the watcher started: look again
