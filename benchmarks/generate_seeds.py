@@ -82,12 +82,19 @@ def related_text(rng: random.Random, n: int, k: int, when: datetime) -> str:
 {image}"""
 
 
-def seed_text(rng: random.Random, n: int, start: datetime) -> str:
+def article_draws(rng: random.Random, n: int, start: datetime) -> tuple[list[str], datetime, int, tuple[str, str]]:
+    """What both profiles draw first, in this order (the plain profile's bytes
+    depend on it): topics, publication time, link number, provider."""
     weights = [1 / (rank + 1) for rank in range(len(TOPICS))]
     topics = sorted(set(rng.choices(TOPICS, weights, k=rng.randint(1, 4))), key=TOPICS.index)
     when = start + timedelta(minutes=rng.randint(0, 60 * 24 * 365 * 3))
     link_id = n if rng.random() > 0.005 else max(0, n - rng.randint(1, 50))
     provider = rng.choice(PROVIDERS)
+    return topics, when, link_id, provider
+
+
+def seed_text(rng: random.Random, n: int, start: datetime) -> str:
+    topics, when, link_id, provider = article_draws(rng, n, start)
     title = sentence(rng, 5, 11)
     excerpt = sentence(rng, 25, 45) + "."
     secured = base64.b64encode(rng.randbytes(240)).decode()
@@ -182,11 +189,7 @@ def yaml_string(rng: random.Random, text: str) -> str:
 
 def web_seed_text(rng: random.Random, n: int, start: datetime) -> str:
     """A seed with the fields of :func:`seed_text` and the shapes of the web."""
-    weights = [1 / (rank + 1) for rank in range(len(TOPICS))]
-    topics = sorted(set(rng.choices(TOPICS, weights, k=rng.randint(1, 4))), key=TOPICS.index)
-    when = start + timedelta(minutes=rng.randint(0, 60 * 24 * 365 * 3))
-    link_id = n if rng.random() > 0.005 else max(0, n - rng.randint(1, 50))
-    provider = rng.choice(PROVIDERS)
+    topics, when, link_id, provider = article_draws(rng, n, start)
     url = web_url(random.Random(link_id), PROVIDERS[link_id % len(PROVIDERS)][1], link_id)
     say = lambda text: yaml_string(rng, text)  # noqa: E731
     related = []
