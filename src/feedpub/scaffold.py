@@ -21,7 +21,7 @@ from pathlib import Path
 from . import __version__
 from .config import CONFIG_FILE, DEFAULT_CONFIG
 from .errors import OutputError
-from .writers import LOCK_NAME
+from .folder_lock import LOCK_NAME
 
 CI_SERVICES = ("github",)
 # Where users' workflows find feedpub's composite action (action.yml at the

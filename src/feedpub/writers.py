@@ -15,6 +15,10 @@ the folder the user named (as a config file could name any other), resolved
 once. Like git's checks before a checkout, this guards against links found in
 the folder, not against another process swapping a folder for a link while a
 build runs; feedpub builds of one folder take turns under the lock.
+
+Here are the folders on the way and the bookkeeping of a build (which folders
+were checked, which need a sync); files.py does each file, never through a
+link, and folder_lock.py the lock.
 """
 
 from __future__ import annotations
@@ -24,27 +28,15 @@ import errno
 import json
 import os
 import posixpath
-import re
 import stat
-import time
 from pathlib import Path, PureWindowsPath
 from typing import Iterable, Iterator
 
 from .errors import OutputError, WriteError
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from .files import NOFOLLOW, Comparison, is_temporary, lstat_mode, read_bytes, replace_atomically
+from .folder_lock import LOCK_NAME, hold_lock
 
 MANIFEST_NAME = ".feedpub-manifest.json"
-LOCK_NAME = ".feedpub.lock"
-# Temporary files: ".<file>.<8 random characters>.tmp", as tempfile.mkstemp names them.
-_TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")
-# Windows has neither flag; there a link is caught by the lstat before each open.
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_BINARY = getattr(os, "O_BINARY", 0)
 # File systems that cannot sync a folder say so with one of these; nothing to do then.
 _NO_FOLDER_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EBADF}
 
@@ -91,12 +83,12 @@ class OutputFolder:
         if self.folder(parent, create) is None:
             return None
         path = self.real / name
-        mode = _lstat_mode(path)
+        mode = lstat_mode(path)
         if mode is None and create:
             with contextlib.suppress(FileExistsError):  # made by another process meanwhile: checked below
                 os.mkdir(path)
             self._unsynced.add(parent)
-            mode = _lstat_mode(path)
+            mode = lstat_mode(path)
         if mode is None:
             return None
         if stat.S_ISLNK(mode):
@@ -120,7 +112,7 @@ class OutputFolder:
             if path is None:
                 continue
             with os.scandir(path) as entries:
-                if any(_is_temporary(entry) for entry in entries):
+                if any(is_temporary(entry) for entry in entries):
                     return True
         return False
 
@@ -135,7 +127,7 @@ class OutputFolder:
                 continue
             with os.scandir(path) as entries:
                 for entry in entries:
-                    if _is_temporary(entry):
+                    if is_temporary(entry):
                         os.unlink(entry.path)
                         removed.append(posixpath.join(name, entry.name))
                         self._unsynced.add(name)
@@ -151,7 +143,7 @@ class OutputFolder:
             st = os.lstat(path)
             if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
                 return False
-            return _read(path) == data
+            return read_bytes(path) == data
         except FileNotFoundError:
             return False
 
@@ -161,7 +153,7 @@ class OutputFolder:
         folder = self.folder(posixpath.dirname(name))
         if folder is None:
             raise FileNotFoundError(errno.ENOENT, "no such folder", self.show(name))
-        return _read(folder / posixpath.basename(name))
+        return read_bytes(folder / posixpath.basename(name))
 
     def lstat(self, name: str) -> os.stat_result:
         """The lstat of ``name``, a file this build wrote or found current."""
@@ -181,7 +173,7 @@ class OutputFolder:
         try:
             folder = self.folder(parent, create=True)
             assert folder is not None
-            _replace(folder, posixpath.basename(name), data)
+            replace_atomically(folder, posixpath.basename(name), data)
         except OSError as error:
             raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
         self._unsynced.add(parent)
@@ -200,7 +192,7 @@ class OutputFolder:
         try:
             folder = self.folder(parent, create=True)
             assert folder is not None
-            old = _Comparison(folder / base)
+            old = Comparison(folder / base)
             fd, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
             try:
                 try:
@@ -246,7 +238,7 @@ class OutputFolder:
         """True when ``name`` is a regular file holding exactly the bytes of
         ``chunks``; stops reading (and rendering) at the first difference."""
         folder = self.folder(posixpath.dirname(name))
-        old = _Comparison(folder / posixpath.basename(name) if folder is not None else None)
+        old = Comparison(folder / posixpath.basename(name) if folder is not None else None)
         for chunk in chunks:
             old.compare(chunk)
             if not old.same:
@@ -260,7 +252,7 @@ class OutputFolder:
         parent = posixpath.dirname(name)
         try:
             folder = self.folder(parent)
-            mode = _lstat_mode(folder / posixpath.basename(name)) if folder is not None else None
+            mode = lstat_mode(folder / posixpath.basename(name)) if folder is not None else None
         except (WriteError, OSError):
             # A link or a file on the way, or a name too long: nothing of ours lies behind it.
             return False
@@ -299,7 +291,7 @@ class OutputFolder:
             return
         for name in sorted(self._unsynced):
             try:
-                fd = os.open(self.real / name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW)
+                fd = os.open(self.real / name, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | NOFOLLOW)
                 try:
                     os.fsync(fd)
                 finally:
@@ -316,14 +308,14 @@ class OutputFolder:
         dropped, so an edited manifest cannot make a build delete anything else.
         """
         path = self.real / MANIFEST_NAME
-        mode = _lstat_mode(path) if self.folder("") is not None else None
+        mode = lstat_mode(path) if self.folder("") is not None else None
         if mode is None:
             return set()
         if stat.S_ISLNK(mode):
             raise WriteError(f"{self.show(MANIFEST_NAME)} is a symbolic link; feedpub does not follow links "
                              f"inside the output folder: delete it to start afresh")
         try:
-            files = json.loads(_read(path).decode("utf-8"))["files"]
+            files = json.loads(read_bytes(path).decode("utf-8"))["files"]
             if not isinstance(files, list):  # a string would read as one name per character
                 raise TypeError(f"'files' is {type(files).__name__}, not a list")
             return {name for name in files if isinstance(name, str) and _is_safe_relative(name)}
@@ -334,35 +326,15 @@ class OutputFolder:
 
     @contextlib.contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
-        """Hold an exclusive lock on the folder so two builds never interleave their writes.
+        """Hold an exclusive lock on the folder so two builds never interleave
+        their writes (see folder_lock.py); creates the folder if need be.
 
         Waits up to ``timeout`` seconds for another build to finish, then
-        raises WriteError. The lock file stays in place; the lock itself dies
-        with the process, so a killed build never leaves the folder locked. A
-        lock file that is a link, or not a regular file, is refused: following
-        it would create or lock a file elsewhere.
+        raises WriteError.
         """
         self.folder("", create=True)
-        path, shown = self.real / LOCK_NAME, self.show(LOCK_NAME)
-        mode = _lstat_mode(path)
-        if mode is not None and stat.S_ISLNK(mode):  # caught here on Windows, by O_NOFOLLOW elsewhere
-            raise WriteError(f"{shown} is a symbolic link; feedpub does not follow links inside the output "
-                             f"folder: delete it")
-        try:
-            # O_NONBLOCK: a named pipe put there must not make the open wait.
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK, 0o644)
-        except OSError as error:
-            if stat.S_ISLNK(_lstat_mode(path) or 0):
-                raise WriteError(f"{shown} is a symbolic link; feedpub does not follow links inside the "
-                                 f"output folder: delete it") from None
-            raise WriteError(f"{shown}: cannot lock: {error.strerror or error}") from None
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise WriteError(f"{shown} is not a regular file; delete it")
-            _wait_for_lock(fd, timeout, f"another feedpub build is writing to {self.shown} (it holds {shown})")
+        with hold_lock(self.real / LOCK_NAME, self.show(LOCK_NAME), self.shown, timeout):
             yield
-        finally:
-            os.close(fd)
 
 
 def output_lock(out: Path, timeout: float) -> contextlib.AbstractContextManager[None]:
@@ -373,69 +345,6 @@ def output_lock(out: Path, timeout: float) -> contextlib.AbstractContextManager[
 def render_manifest(files: Iterable[str]) -> bytes:
     """The manifest's bytes for ``files``: sorted, so they are reproducible."""
     return (json.dumps({"files": sorted(files)}, indent=2) + "\n").encode("utf-8")
-
-
-def _wait_for_lock(fd: int, timeout: float, busy: str) -> None:
-    deadline = time.monotonic() + timeout
-    while fcntl is not None:
-        try:
-            # A POSIX record lock belongs to this process alone: worker
-            # processes forked while it is held do not inherit it, so a
-            # killed build never leaves the folder locked by its workers.
-            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except (BlockingIOError, PermissionError):
-            if time.monotonic() >= deadline:
-                raise WriteError(f"{busy}; gave up after {timeout:g} s") from None
-            time.sleep(0.05)
-
-
-def _replace(folder: Path, name: str, data: bytes) -> None:
-    """Atomically replace ``folder/name`` with a file holding ``data``.
-
-    mkstemp creates the temporary file exclusively (O_EXCL, never through a
-    link), and the rename replaces whatever entry ``name`` is, a link
-    included, without touching what a link points to. On any failure the
-    temporary file is deleted and the old file stays as it was.
-    """
-    import tempfile  # here: a build that writes nothing need not import it
-
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(temporary, 0o644)  # whatever the umask: feeds are for everyone to read
-        os.replace(temporary, folder / name)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def _is_temporary(entry: os.DirEntry) -> bool:
-    """A temporary file as feedpub names them (not a link or a folder)."""
-    return (entry.name.endswith(".tmp") and _TEMPORARY.fullmatch(entry.name) is not None
-            and entry.is_file(follow_symlinks=False))
-
-
-def _read(path: Path) -> bytes:
-    """The bytes of the file at ``path``, refusing to follow a link there."""
-    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
-
-
-def _lstat_mode(path: Path) -> int | None:
-    """The st_mode of ``path`` itself (not of what a link points to); None if it does not exist."""
-    try:
-        return os.lstat(path).st_mode
-    except (FileNotFoundError, NotADirectoryError):
-        return None
 
 
 def _ancestors(name: str) -> Iterator[str]:
@@ -458,28 +367,3 @@ def _is_safe_relative(name: str) -> bool:
     path = PureWindowsPath(name)
     return (bool(name) and "\x00" not in name and posixpath.normpath(name) == name and not path.anchor
             and ".." not in path.parts and name not in (MANIFEST_NAME, LOCK_NAME))
-
-
-class _Comparison:
-    """Whether bytes that come in chunks equal a file's, read alongside."""
-
-    def __init__(self, path: Path | None) -> None:
-        self._file = None
-        if path is not None:
-            try:  # never through a link: a link is not the file feedpub wrote
-                self._file = os.fdopen(os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _BINARY), "rb")
-            except OSError:
-                self._file = None
-        self.same = self._file is not None and stat.S_ISREG(os.fstat(self._file.fileno()).st_mode)
-
-    def compare(self, chunk: bytes) -> None:
-        if self.same:
-            self.same = self._file.read(len(chunk)) == chunk  # type: ignore[union-attr]
-
-    def finish(self) -> bool:
-        """True when every byte was equal and the file has no more; closes it."""
-        if self._file is not None:
-            self.same = self.same and self._file.read(1) == b""
-            self._file.close()
-            self._file = None
-        return self.same
