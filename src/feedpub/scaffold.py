@@ -19,7 +19,8 @@ from importlib import resources
 from pathlib import Path
 
 from . import __version__
-from .config import CONFIG_FILE, DEFAULT_CONFIG
+from .config import DEFAULT_CONFIG
+from .config_file import CONFIG_FILE
 from .errors import OutputError
 from .folder_lock import LOCK_NAME
 

@@ -1,5 +1,5 @@
 """The one rule for a URL feedpub writes into a feed: seed links, image and
-related URLs (values.py) and the URL settings (config.py) alike.
+related URLs (values.py) and the URL settings (config_values.py) alike.
 
 A usable URL is absolute http(s) with a non-empty host (an IPv6 address in
 brackets is fine), a port 1-65535 if one is given, no user name or password,
