@@ -383,13 +383,14 @@ def test_bad_settings_exit_2_before_anything_is_written(project, args, message):
 def test_an_unexpected_exception_is_one_line_asking_for_a_report_and_exit_3(project, monkeypatch):
     from feedpub import __version__
     from feedpub import cli as cli_module
+    from feedpub.cli_errors import EXIT_BUG
 
     def broken(*args, **kwargs):
         raise ValueError("boom\nsecond line")
 
     monkeypatch.setattr(cli_module, "build", broken)
     result = run("build")
-    assert result.exit_code == cli_module.EXIT_BUG == 3
+    assert result.exit_code == EXIT_BUG == 3
     assert result.stderr == (f"Error: internal error: ValueError: boom. This is a bug in feedpub {__version__}; "
                              "please report this (run again with -v for the traceback)\n")
     verbose = run("build", "-v")
