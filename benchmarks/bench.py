@@ -16,7 +16,9 @@ them), which is what CI pays on every run; (g) every article in every feed
 (`--limit 0 --min-quality 0`), cold, without a cache, into another folder: its
 peak RSS is what rendering the largest feeds costs. Each runs as its own
 process, as a user would run it. At the end the output must be byte-identical to a `--jobs
-1 --no-cache` build of the same seeds, or the benchmark fails. Then a table
+1 --no-cache` build of the same seeds, or the benchmark fails. At 1,000,000
+seeds (--huge) the floor, (g) and that comparison are skipped (an hour of
+work no target needs), and cold is compared with the largest smaller size's. Then a table
 of µs per seed for each stage of a cold seed (stages.py) for each profile.
 Corpora are kept in benchmarks/corpus-<n> (plain) and corpus-web-<n> (not in
 git; --corpora DIR puts them elsewhere) and reused.
@@ -40,6 +42,8 @@ sys.path.insert(0, str(HERE))
 from generate_seeds import generate  # noqa: E402
 from stages import STAGES, stage_costs  # noqa: E402
 
+# From this many seeds on, bench() skips the floor, (g) and the reference build.
+HUGE = 1_000_000
 SETTINGS = ["--min-quality", "50", "--limit", "50", "--base-url", "https://feeds.example.org/", "-q"]
 # Step (g): the largest feeds there can be.
 EVERYTHING = ["--min-quality", "0", "--limit", "0", "--base-url", "https://feeds.example.org/", "-q", "--no-cache"]
@@ -57,15 +61,16 @@ for path in sorted(Path(sys.argv[1]).iterdir()):
 """
 
 
-def run(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, of the largest process) of a command."""
+def run(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (the process and the workers it waited for)
+    and peak RSS (MB, of the largest process) of a command."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def corpus(count: int, corpora: Path = HERE, profile: str = "plain") -> Path:
@@ -108,15 +113,22 @@ def edit_title(path: Path) -> None:
     path.write_text(edited, encoding="utf-8")
 
 
-def bench(count: int, jobs: list[str], corpora: Path = HERE, profile: str = "plain") -> list[tuple[str, float, float, int]]:
+def bench(count: int, jobs: list[str], corpora: Path = HERE, profile: str = "plain",
+          huge_from: int = HUGE) -> list[tuple[str, float, float, float, int]]:
+    """Each step's (name, wall, CPU, peak RSS, seeds). From ``huge_from`` seeds on, the
+    floor, step (g) and the reference build are skipped: they would take an
+    hour (the reference parses every seed in one process, and (g) renders a
+    million articles in every feed), and no target at that size needs them."""
     work = Path(tempfile.mkdtemp(prefix=f"feedpub-bench-{profile}-{count}-"))
     seeds = work / "seeds"
     shutil.copytree(corpus(count, corpora, profile), seeds, ignore=shutil.ignore_patterns(".complete"))
     out, cache = work / "feeds", work / "cache"
     feedpub = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(out), "--cache-dir", str(cache),
                *SETTINGS, *jobs]
+    huge = count >= huge_from
     rows = []
-    rows.append(("(a) floor: read + PyYAML C parse", *run([sys.executable, "-c", FLOOR, str(seeds)]), count))
+    if not huge:
+        rows.append(("(a) floor: read + PyYAML C parse", *run([sys.executable, "-c", FLOOR, str(seeds)]), count))
     rows.append(("(b) feedpub build, cold", *run(feedpub), count))
     rows.append(("(c) warm, nothing changed", *run(feedpub), count))
     edit_title(newest_seed(seeds))
@@ -125,15 +137,16 @@ def bench(count: int, jobs: list[str], corpora: Path = HERE, profile: str = "pla
     rows.append(("(e) warm, 100 seeds added", *run(feedpub), count + 100))
     fresh_checkout(seeds, out)
     rows.append(("(f) fresh checkout, cache restored", *run(feedpub), count + 100))
-    everything = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(work / "everything"),
-                  *EVERYTHING, *jobs]
-    rows.append(("(g) --limit 0 --min-quality 0, cold, no cache", *run(everything), count + 100))
-    reference = work / "reference"
-    run([sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(reference), "--jobs", "1", "--no-cache",
-         *SETTINGS])
-    compare = filecmp.dircmp(out, reference, ignore=[".feedpub.lock"])
-    if compare.left_only or compare.right_only or _differs(compare):
-        raise SystemExit(f"output differs from a --jobs 1 --no-cache build: {work}")
+    if not huge:
+        everything = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(work / "everything"),
+                      *EVERYTHING, *jobs]
+        rows.append(("(g) --limit 0 --min-quality 0, cold, no cache", *run(everything), count + 100))
+        reference = work / "reference"
+        run([sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(reference), "--jobs", "1",
+             "--no-cache", *SETTINGS])
+        compare = filecmp.dircmp(out, reference, ignore=[".feedpub.lock"])
+        if compare.left_only or compare.right_only or _differs(compare):
+            raise SystemExit(f"output differs from a --jobs 1 --no-cache build: {work}")
     shutil.rmtree(work)
     return rows
 
@@ -162,6 +175,7 @@ def main() -> None:
     parser.add_argument("--stage-seeds", type=int, default=2000, help="seeds timed for the stage table")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated seed counts")
     parser.add_argument("--jobs", default=None, help="pass --jobs N to feedpub (default: all cores)")
+    parser.add_argument("--huge-from", type=int, default=HUGE, help=argparse.SUPPRESS)  # for tests/test_bench.py
     parser.add_argument("--corpora", type=Path, default=HERE, help="where generated corpora are kept")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")] + ([100_000] if args.full else []) \
@@ -171,15 +185,23 @@ def main() -> None:
     compile_feedpub()
     print(f"feedpub benchmark, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
           f"{time.strftime('%Y-%m-%d')}")
-    print("| profile | seeds | step | wall (s) | seeds/s | peak RSS (MB) | × floor |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print("| profile | seeds | step | wall (s) | CPU (s) | seeds/s | peak RSS (MB) | × floor |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
     for profile in profiles:
+        cold: dict[int, float] = {}
         for count in sizes:
-            rows = bench(count, jobs, args.corpora, profile)
-            floor = rows[0][1]
-            for name, wall, rss, seeds in rows:
-                print(f"| {profile} | {count:,} | {name} | {wall:.2f} | {seeds / wall:,.0f} | {rss:.0f} "
-                      f"| {wall / floor:.3f} |", flush=True)
+            rows = bench(count, jobs, args.corpora, profile, args.huge_from)
+            floor = rows[0][1] if count < args.huge_from else None
+            for name, wall, cpu, rss, seeds in rows:
+                ratio = f"{wall / floor:.3f}" if floor else "–"
+                print(f"| {profile} | {count:,} | {name} | {wall:.2f} | {cpu:.2f} | {seeds / wall:,.0f} | {rss:.0f} "
+                      f"| {ratio} |", flush=True)
+            cold[count] = rows[1 if floor else 0][1]
+        for count in sizes:
+            smaller = max((size for size in cold if size < count), default=None)
+            if count >= args.huge_from and smaller:
+                print(f"| {profile} | {count:,} | cold = {cold[count] / cold[smaller]:.1f} × the cold build of "
+                      f"{smaller:,} seeds in this run (linear: {count / smaller:.0f} ×) | | | | | |")
     print("output identical to a --jobs 1 --no-cache build: yes")
     print()
     print("µs per seed for each stage of a cold seed, in one process (stages.py):")

@@ -22,3 +22,12 @@ def test_the_benchmark_prints_its_table_and_checks_the_output(tmp_path):
     assert "output identical to a --jobs 1 --no-cache build: yes" in result.stdout
     assert (tmp_path / "corpus-40" / ".complete").exists()
     assert (tmp_path / "corpus-web-40" / ".complete").exists()
+
+
+def test_a_huge_size_skips_the_floor_and_compares_cold_with_the_smaller_size(tmp_path):
+    result = subprocess.run([sys.executable, str(BENCH), "--sizes", "20,30", "--huge-from", "30", "--profile", "web",
+                             "--corpora", str(tmp_path), "--stage-seeds", "20"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    steps = [line.split("|")[3].strip()[:3] for line in result.stdout.splitlines() if line.startswith("| web | 30 | (")]
+    assert steps == ["(b)", "(c)", "(d)", "(e)", "(f)"]
+    assert "| web | 30 | cold = " in result.stdout and "the cold build of 20 seeds" in result.stdout

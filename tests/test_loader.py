@@ -479,7 +479,7 @@ def test_seeds_shaped_like_the_web_read_the_same_either_way(web_corpus):
     for text in web_corpus:
         assert outcome(text, fast=True) == outcome(text, fast=False)
         taken += loader._load_fast(text.encode("utf-8"), "seed.txt", timezone.utc) is not None
-    assert taken >= len(web_corpus) // 4  # else this compares PyYAML with itself
+    assert taken >= len(web_corpus) * 9 // 10  # else this compares PyYAML with itself
 
 
 # An indicator where a node starts: the guard sends the seed to PyYAML. Inside
@@ -487,7 +487,14 @@ def test_seeds_shaped_like_the_web_read_the_same_either_way(web_corpus):
 NODE_STARTS = ["title: &a x", "title: - &a x", "topics:\n-   *a", "title: *a", "title: !t x", "title: ! x", "title: @x", "title: `x", "title: %x",
                "topics:\n  - &a AI", "topics:\n  -   @AI", "topics: [a, &b c]", "topics: [a,@b]", "topics: [a, |b]",
                "topics: [a, > b]", "title: x\n  &cont", "title: x\n@cont"]
+# After a quoted scalar closes, in a comment, in a block scalar, or in a
+# quoted scalar that never closes, an indicator is not inside quotes.
+NODE_STARTS += ["title: 'it''s'\nexcerpt: &a x", 'title: "a \\" b"\nexcerpt: &a x\ncategory: "c"',
+                "title: x # it's: 'y\nexcerpt: &a z\ncategory: 'w'", "excerpt: |\n  'a\ntitle: &a x\ncategory: 'b'",
+                "title: 'a: @b", 'title: "a\\\\"\nexcerpt: @b\ncategory: "c"', "topics: ['a', &b c]"]
 IN_TEXT = ["title: AT&T & co", "title: a @b c", "title: 5 > 3 | 4", "title: \"x @y\"", "title: well-*known* x:&y",
+           "title: \"Q&A: @reuters\"", "title: 'Q&a: & #1 ''x'': |'", 'title: "a \\": @c \\\\"', "title: \"a\n  b: @c\"",
+           "title: x # it's\nexcerpt: 'a: &b'", "title: 'it''s: &x'", "topics: ['a', '&b c']",
            "webUrl: https://x.example/caf%C3%A9-%E5%8C%97?a=1&b=-%20",
            "webUrl: https://x.example/a?b=1&c=%C3%A9#d", "title: it's 100% *so* !cool `code`"]
 

@@ -48,14 +48,21 @@ _CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
 # that libyaml refuses there; and block-scalar indicators (`|`, `>`), which
 # libyaml refuses where a node starts inside a flow collection. A node starts
 # after a line's indentation, an indicator ('- ', ': ', '? ') or a flow
-# indicator ('[', '{', ','), blanks between. Inside text all of them are text
-# to both parsers. One translate() marks blanks and those characters (1) and
-# the indicators (2, 3), so a search for the pairs "\1\2" and "\1\3" finds
-# every indicator that could start a node, at C speed however many '&' and '%'
-# the URLs hold; _starts_node then judges each.
+# indicator ('[', '{', ','), blanks between. Inside text, quoted or plain,
+# all of them are text to both parsers. One translate() marks blanks and
+# those characters (1) and the indicators (2, 3), so a search for the pairs
+# "\1\2" and "\1\3" finds every indicator that could start a node, at C speed
+# however many '&' and '%' the URLs hold; _starts_node then judges each, and
+# _quoted_scalars whether it stands inside a quoted scalar.
 _NODE_MARKS = bytes.maketrans(b" \n[{,:?-&*!%@`|>", b"\x01" * 8 + b"\x02" * 6 + b"\x03" * 2)
 _NODE_BEFORE = b"\n[{,:?-"
 _FLOW_BEFORE = b"[,"
+# What _quoted_scalars looks for: a quote, or a '#' (a comment after a blank).
+_QUOTE_OR_COMMENT = re.compile(rb"['\"#]")
+# A block scalar's header ('|', '>', a chomping or indentation indicator, a
+# comment): its lines are text to both parsers but could hold what looks like
+# quotes and comments to _quoted_scalars.
+_BLOCK_SCALAR = re.compile(rb"(?:^|[-:?] )[ ]*[|>][-+0-9]*[ ]*(?:#.*)?$", re.MULTILINE)
 _COMPLEX_KEY = re.compile(rb"^\s*\?(?:\s|$)", re.MULTILINE)
 # What a complex key needs: a cheap search first, since URLs are full of '?'.
 _QUESTION_MARK = re.compile(rb"\?(?:\s|\Z)")
@@ -225,7 +232,7 @@ def _syntax_reads_alike(block: bytes) -> bool:
 
 def _indicators_are_text(block: bytes) -> bool:
     """No node-property, reserved or (in a flow) block-scalar indicator stands
-    where a node starts; see _NODE_MARKS."""
+    where a node starts, outside quoted scalars; see _NODE_MARKS."""
     if not any(indicator in block for indicator in b"&*!%@`|>"):  # tidy seeds: eight memchr
         return True
     marks = block.translate(_NODE_MARKS)
@@ -234,7 +241,8 @@ def _indicators_are_text(block: bytes) -> bool:
     for pair, starts_after in ((b"\x01\x02", _NODE_BEFORE), (b"\x01\x03", _FLOW_BEFORE)):
         at = marks.find(pair)
         while at >= 0:
-            if _starts_node(block, at + 1, starts_after):
+            # `"Q&A: @reuters"`: where a node would start, but inside a quoted scalar.
+            if _starts_node(block, at + 1, starts_after) and not _in_quoted_scalar(block, at + 1):
                 return False
             at = marks.find(pair, at + 1)
     return True
@@ -252,6 +260,52 @@ def _starts_node(block: bytes, at: int, starts_after: bytes) -> bool:
     if before == at - 1 and block[before] in b"-:?":
         return False
     return block[before] in starts_after
+
+
+def _in_quoted_scalar(block: bytes, offset: int) -> bool:
+    """Whether ``offset`` is inside a quoted scalar, found as YAML's scanner
+    finds them, from the block's start: a quote opens a scalar only where a
+    node starts (`it's` is text), a '#' after a blank starts a comment. No
+    when a scalar before it never closes, or when the block holds a block
+    scalar, whose lines are text to both parsers but could look like quotes
+    and comments here."""
+    if _BLOCK_SCALAR.search(block):
+        return False
+    at = 0
+    while (found := _QUOTE_OR_COMMENT.search(block, at, offset)) is not None:
+        start = found.start()
+        if block[start] == 0x23:  # '#'
+            comment = start == 0 or block[start - 1] in b" \n"
+            at = block.find(b"\n", start) if comment else start + 1
+            if at < 0:
+                return False
+        elif not _starts_node(block, start, _NODE_BEFORE):
+            at = start + 1
+        else:
+            end = _closing_quote(block, start)
+            if end < 0 or end > offset:
+                return end > offset
+            at = end + 1
+    return False
+
+
+def _closing_quote(block: bytes, start: int) -> int:
+    """The offset of the quote that closes the scalar opened at ``start``, or
+    -1: in single quotes `''` is a quote, in double quotes an odd run of
+    backslashes escapes it."""
+    quote = block[start]
+    end = block.find(quote, start + 1)
+    while end >= 0:
+        if quote == 0x27 and block[end + 1:end + 2] == b"'":
+            end = block.find(quote, end + 2)
+            continue
+        backslash = end - 1
+        while quote == 0x22 and block[backslash] == 0x5C:
+            backslash -= 1
+        if (end - 1 - backslash) % 2 == 0:
+            return end
+        end = block.find(quote, end + 1)
+    return -1
 
 
 def _surrogates_are_pairs(block: bytes) -> bool:
