@@ -22,3 +22,16 @@ def test_the_benchmark_prints_its_table_and_checks_the_output(tmp_path):
     assert "output identical to a --jobs 1 --no-cache build: yes" in result.stdout
     assert (tmp_path / "corpus-40" / ".complete").exists()
     assert (tmp_path / "corpus-web-40" / ".complete").exists()
+
+
+WATCH_BENCH = BENCH.parent / "watch_bench.py"
+
+
+def test_the_watch_benchmark_prints_its_rows_and_checks_the_output(tmp_path):
+    result = subprocess.run([sys.executable, str(WATCH_BENCH), "40", "--edits", "1", "--profile", "plain",
+                             "--corpora", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| plain | 40 | (")]
+    assert [row.split("|")[3].strip()[:3] for row in rows] == ["(d)", "(w)", "(w)"]
+    assert rows[0].rstrip().endswith("| 1.00 |")  # (w) is a share of (d)
+    assert "output identical to a --jobs 1 --no-cache build: yes" in result.stdout
