@@ -196,7 +196,8 @@ class LiveScan:
     else (a folder, a link, another kind of file, new settings) takes a full
     scan, as does every rebuild without events (the first, after a config
     change). After an update, :meth:`missed_changes` compares with a full
-    scan, so an event the watcher lost costs a rebuild, never stale feeds.
+    scan: a change whose event the watcher lost, while it reported others,
+    costs one more rebuild, never feeds built from a stale scan.
     """
 
     def __init__(self) -> None:
