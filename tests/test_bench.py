@@ -31,3 +31,16 @@ def test_a_huge_size_skips_the_floor_and_compares_cold_with_the_smaller_size(tmp
     steps = [line.split("|")[3].strip()[:3] for line in result.stdout.splitlines() if line.startswith("| web | 30 | (")]
     assert steps == ["(b)", "(c)", "(d)", "(e)", "(f)"]
     assert "| web | 30 | cold = " in result.stdout and "the cold build of 20 seeds" in result.stdout
+
+
+WATCH_BENCH = BENCH.parent / "watch_bench.py"
+
+
+def test_the_watch_benchmark_prints_its_rows_and_checks_the_output(tmp_path):
+    result = subprocess.run([sys.executable, str(WATCH_BENCH), "40", "--edits", "1", "--profile", "plain",
+                             "--corpora", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| plain | 40 | (")]
+    assert [row.split("|")[3].strip()[:3] for row in rows] == ["(d)", "(w)", "(w)"]
+    assert rows[0].rstrip().endswith("| 1.00 |")  # (w) is a share of (d)
+    assert "output identical to a --jobs 1 --no-cache build: yes" in result.stdout

@@ -23,7 +23,9 @@ import pytest
 
 from feedpub import build
 from feedpub.config import apply_overrides
-from feedpub.watch import Rebuild, watch_and_build
+from feedpub import watch
+from feedpub.catalog import scan_seed_files
+from feedpub.watch import LiveScan, Rebuild, watch_and_build
 
 from conftest import article_fields, make_config, seed_text, write_seed
 
@@ -228,3 +230,107 @@ def test_serve_watch_with_an_output_folder_it_must_not_write_exits_2_before_serv
                                       "--out", str(project / "seeds" / "feeds")])
     assert result.exit_code == 2
     assert "is the seeds folder or inside it" in result.stderr and "Serving" not in result.stderr
+
+
+def test_one_edit_gives_one_rebuild_and_no_second_one_from_the_check_of_the_scan(tmp_path):
+    for n in (1, 2):
+        write_seed(tmp_path / "seeds", f"{n}.md", **article_fields(n))
+    config = make_config(tmp_path)
+    build(config)
+    with Watching(config) as watching:
+        watching.ready(tmp_path / "seeds")
+        edited = write_seed(tmp_path / "seeds", "2.md", **article_fields(2, title="Edited"))
+        wait_for(lambda: any(edited.absolute() in r.paths for r in watching.rebuilds), "the edit's rebuild")
+        time.sleep(1.0)  # five of the watcher's idle ticks: the full scan that checks the rebuild has run
+    assert [r for r in watching.rebuilds if not r.paths] == []
+    assert "Edited" in (config.out / "all.atom.xml").read_text(encoding="utf-8")
+
+
+def test_a_change_no_event_reported_is_built_once_the_scan_is_checked(tmp_path):
+    # The watcher never reports files in the cache folder, but a seed put there is
+    # read by a build like any other: a stand-in for an event the watcher lost.
+    write_seed(tmp_path / "seeds", "1.md", **article_fields(1))
+    config = make_config(tmp_path, cache_dir=tmp_path / "seeds" / "store")
+    build(config)
+    with Watching(config) as watching:
+        watching.ready(tmp_path / "seeds")
+        write_seed(tmp_path / "seeds" / "store", "2.md", **article_fields(2, title="Unreported"))
+        write_seed(tmp_path / "seeds", "1.md", **article_fields(1, title="Reported"))
+        wait_for(lambda: any(r.report and r.report.read == 2 for r in watching.rebuilds), "the unreported seed built")
+    assert "Unreported" in (config.out / "all.atom.xml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def counted_scans(monkeypatch):
+    """How many full scans feedpub.watch has taken."""
+    calls = []
+
+    def scan(*args, **kwargs):
+        calls.append(args)
+        return scan_seed_files(*args, **kwargs)
+
+    monkeypatch.setattr(watch, "scan_seed_files", scan)
+    return calls
+
+
+def test_the_live_scan_follows_edits_additions_and_removals_without_a_full_scan(tmp_path, counted_scans):
+    seeds = tmp_path / "seeds"
+    for n, name in enumerate(("1.md", "b/2.md", "b/c/3.txt", "a.md")):
+        write_seed(seeds, name, **article_fields(n))
+    config = make_config(tmp_path)
+    root = seeds.absolute()
+    scan = LiveScan()
+    assert scan.after(config, ()) == scan_seed_files(root, config.patterns) and len(counted_scans) == 1
+    write_seed(seeds, "b/2.md", **article_fields(2, title="A longer title than before"))
+    write_seed(seeds, "b/0.md", **article_fields(5))  # new, and sorts before b/2.md
+    write_seed(seeds, "b/c/4.md", **article_fields(4))
+    (seeds / "1.md").unlink()
+    paths = [root / "b" / "2.md", root / "b" / "0.md", root / "b" / "c" / "4.md", root / "1.md"]
+    assert scan.after(config, paths) == scan_seed_files(root, config.patterns)
+    assert len(counted_scans) == 1
+    assert not scan.missed_changes()  # which takes the full scan that checks it
+    assert len(counted_scans) == 2
+
+
+def test_the_live_scan_takes_a_full_scan_for_folders_links_and_other_kinds_of_file(tmp_path, counted_scans):
+    seeds = tmp_path / "seeds"
+    for n in (1, 2):
+        write_seed(seeds, f"{n}.md", **article_fields(n))
+    config = make_config(tmp_path)
+    root = seeds.absolute()
+    scan = LiveScan()
+    scan.after(config, ())
+    write_seed(seeds / "moved-in", "3.md", **article_fields(3))
+    (seeds / "folder.md").mkdir()
+    steps = [
+        [root / "moved-in"],  # a folder of seeds: what is in it, only a scan tells
+        [root / "folder.md"],  # a folder named like a seed
+        [root / "notes.docx"],  # not a seed's name
+        [tmp_path.absolute() / "elsewhere.md"],  # not in the seeds folder
+    ]
+    for n, paths in enumerate(steps, 2):
+        assert scan.after(config, paths) == scan_seed_files(root, config.patterns)
+        assert len(counted_scans) == n, paths
+    (seeds / "2.md").unlink()
+    (seeds / "2.md").symlink_to(root / "1.md")
+    assert scan.after(config, [root / "2.md"]) == scan_seed_files(root, config.patterns)
+    assert scan.files.links and len(counted_scans) == 6
+    write_seed(seeds, "1.md", **article_fields(1, title="Edited"))
+    assert scan.after(config, [root / "1.md"]) == scan_seed_files(root, config.patterns)
+    assert len(counted_scans) == 7  # the last scan found a link: no updating it
+
+
+def test_the_live_scan_finds_what_the_events_did_not_tell(tmp_path):
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "1.md", **article_fields(1))
+    config = make_config(tmp_path)
+    root = seeds.absolute()
+    scan = LiveScan()
+    scan.after(config, ())
+    assert not scan.missed_changes()  # a full scan needs no check
+    write_seed(seeds, "1.md", **article_fields(1, title="Told"))
+    write_seed(seeds, "2.md", **article_fields(2))  # no event names it
+    assert scan.after(config, [root / "1.md"]) != scan_seed_files(root, config.patterns)
+    assert scan.missed_changes()
+    assert scan.after(config, ()) == scan_seed_files(root, config.patterns)
+    assert not scan.missed_changes()

@@ -243,3 +243,10 @@ def _steps(document: dict) -> list[dict]:
 def _run_script() -> str:
     (step,) = [step for step in _steps(yaml.safe_load(ACTION.read_text())) if step.get("id") == "run"]
     return step["run"]
+
+
+def test_the_docs_name_the_repository_of_the_action_init_writes_and_how_to_change_it():
+    for page in (ROOT / "README.md", ROOT / "docs" / "ci.md"):
+        text = " ".join(page.read_text(encoding="utf-8").split())  # lines joined
+        assert f"uses: {ACTION_REPOSITORY}@v" in text or f"`{ACTION_REPOSITORY}@v" in text, page.name
+        assert "<owner>/<repo>@<tag or commit SHA>" in text, page.name

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .cache import Cache, safely
-from .catalog import Progress, scan_seed_files
+from .catalog import Progress, SeedFiles, scan_seed_files
 from .config import Config, deployment_warnings
 from .errors import ConfigError, FeedpubWarning, OutputError, SeedError, SeedWarning, WriteError
 from .filters import FilterCounts, selection_warnings
@@ -79,6 +79,7 @@ def build(
     progress: Progress | None = None,
     lock_timeout: float | None = None,
     changes: bool = False,
+    files: SeedFiles | None = None,
 ) -> BuildReport:
     """Build every feed of ``config`` into ``config.out``.
 
@@ -87,17 +88,21 @@ def build(
     the output folder (waiting up to ``lock_timeout`` seconds for another
     build; LOCK_TIMEOUT by default). ``changes`` also compares each feed file
     written or removed with its old version, item by item (report.changes);
-    it costs a parse of both versions, so it is off unless asked. Raises OutputError when the output
+    it costs a parse of both versions, so it is off unless asked. ``files``
+    is a scan of the seeds folder (with stats) that the caller already holds
+    (`serve --watch` keeps one up to date from file events); by default the
+    build takes its own. Raises OutputError when the output
     folder is unsafe to write to, WriteError when a file in it cannot be
     written (a link inside it, a full disk) or another build holds it.
     """
     check_output_folder(config)
     cache = open_cache(config)
     try:
-        files, digest = None, ""
-        if safely(cache, Cache.has_build, False) and config.seeds.is_dir():
+        digest = ""
+        if files is None and safely(cache, Cache.has_build, False) and config.seeds.is_dir():
             # A warm build: its scan takes every stat anyway, and may show that nothing changed.
             files = scan_seed_files(config.seeds.absolute(), config.patterns)
+        if files is not None:
             digest = files.digest()
             snapshot = safely(cache, lambda c: c.last_build(build_key(config, digest)), None)
             fields = replay(snapshot, config.out, MANIFEST_NAME) if snapshot is not None else None

@@ -365,9 +365,9 @@ def _serve_and_watch(server: Any, config: Config, config_file: Path | None, relo
         else:
             click.echo(f"error: {rebuild.error}; still serving the last output", err=True)
 
-    def run_build(settings: Config) -> BuildReport:
+    def run_build(settings: Config, **options: Any) -> BuildReport:
         with _batch_work():
-            return build(settings)
+            return build(settings, **options)
 
     thread = threading.Thread(target=server.serve_forever, name="feedpub-serve", daemon=True)
     stop = threading.Event()

@@ -25,8 +25,10 @@ from .errors import OutputError
 from .folder_lock import LOCK_NAME
 
 CI_SERVICES = ("github",)
-# Where users' workflows find feedpub's composite action (action.yml at the
-# repository root), at the tag of this feedpub version.
+# The GitHub repository (owner/name) whose composite action (action.yml at its
+# root) the workflow `init` writes runs, at the tag of this feedpub version:
+# `uses: feedpub/feedpub@v<version>`. A user of a fork edits that line
+# (docs/ci.md, "The action").
 ACTION_REPOSITORY = "feedpub/feedpub"
 # This repository's workflow runs the action from its own checkout.
 LOCAL_ACTION = "uses: ./\n"

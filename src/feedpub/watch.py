@@ -2,8 +2,11 @@
 
 `feedpub serve --watch` serves the output folder in one thread and runs
 ``watch_and_build`` in the main thread. Each rebuild is an ordinary
-``build()``, so the output is exactly what `feedpub build` would write; it is
-faster only because the process keeps its imports and the build cache warm.
+``build()``, so the output is exactly what `feedpub build` would write. It is
+faster because the process keeps its imports and the build cache warm, and
+because it keeps the scan of the seeds folder: after an edit only the files
+the events name are looked at again, not every seed (a full scan checks it
+once the rebuild is done, and rebuilds again should an event have been lost).
 File events come from the ``watchfiles`` package (inotify, FSEvents, ...),
 which groups a burst of events (a ``git checkout``, an editor saving) into one
 batch, and keeps recording while a rebuild runs, so nothing is missed and a
@@ -15,20 +18,26 @@ Nothing here prints: the caller gets a ``Rebuild`` for each one.
 from __future__ import annotations
 
 import fnmatch
+import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from stat import S_ISDIR, S_ISREG
+from typing import Callable, Iterable
 
 from .build import BuildReport, build
+from .catalog import SeedFiles, scan_seed_files
 from .config import Config
 from .errors import FeedpubError
 
 # watchfiles' grouping: a batch is handed over once no event came for STEP_MS,
-# or DEBOUNCE_MS after its first event at the latest (watchfiles' defaults).
+# or DEBOUNCE_MS after its first event at the latest (watchfiles' default).
+# A rebuild starts STEP_MS to 2 * STEP_MS after a single save (watchfiles looks
+# every STEP_MS and waits for one quiet step); the files of a `git checkout` or
+# an editor's save-by-rename come microseconds apart, so 20 ms still groups them.
 DEBOUNCE_MS = 1600
-STEP_MS = 50
+STEP_MS = 20
 # How long to wait before looking again when there is nothing to watch.
 WAIT_MS = 500
 # How often a watcher without changes hands back an empty batch: the longest
@@ -62,14 +71,14 @@ def watch_and_build(
     on_rebuild: Callable[[Rebuild], None],
     stop: threading.Event,
     build_first: bool = False,
-    run_build: Callable[[Config], BuildReport] = build,
+    run_build: Callable[..., BuildReport] = build,
 ) -> None:
     """Rebuild ``config`` whenever a seed under its seeds folder, or
     ``config_file``, changes, until ``stop`` is set; call ``on_rebuild``
     after each rebuild. With ``build_first``, build once as soon as the
     watcher runs, so that no change made during that build is missed.
-    ``run_build`` builds (the CLI passes one that pauses the garbage
-    collector, as `feedpub build` does).
+    ``run_build`` builds, called as ``build`` is with ``files=`` (the CLI
+    passes one that pauses the garbage collector, as `feedpub build` does).
 
     A change to ``config_file`` reloads the settings with ``load_config``; when
     that raises ConfigError the rebuild is reported as failed and the last
@@ -80,11 +89,12 @@ def watch_and_build(
 
     pending = build_first  # a rebuild is owed, whether or not anything changes
     reload = False  # the config file changed, and the settings are still to be read again
+    scan = LiveScan()
     while not stop.is_set():
         paths = _watched_paths(config, config_file)
         if not paths:  # no seeds folder and no config file (yet): nothing to watch
             if pending:
-                config = _rebuild(config, (), reload, load_config, run_build, on_rebuild)
+                config = _rebuild(config, (), reload, load_config, run_build, on_rebuild, scan)
                 pending = reload = False
             else:
                 stop.wait(WAIT_MS / 1000)
@@ -106,8 +116,13 @@ def watch_and_build(
                     pending = reload = True
                     break
                 if not (touched or pending):
-                    continue  # a tick without changes
-                config = _rebuild(config, tuple(sorted(touched)), reload, load_config, run_build, on_rebuild)
+                    # A tick without changes: check the scan the last rebuild was made
+                    # from with a full one, should an event have been lost.
+                    if scan.missed_changes():
+                        config = _rebuild(config, (), reload, load_config, run_build, on_rebuild, scan)
+                    continue
+                config = _rebuild(config, tuple(sorted(touched)), reload, load_config, run_build, on_rebuild,
+                                  scan)
                 pending = reload = False
                 if _watched_paths(config, config_file) != paths:
                     # The seeds folder moved, or the config file vanished or came back (a
@@ -119,14 +134,14 @@ def watch_and_build(
 
 
 def _rebuild(config: Config, paths: tuple[Path, ...], reload: bool, load_config: Callable[[], Config],
-             run_build: Callable[[Config], BuildReport], on_rebuild: Callable[[Rebuild], None]) -> Config:
-    """Build once (with the settings reloaded first if ``reload``), report it,
-    and return the settings now in force."""
+             run_build: Callable[..., BuildReport], on_rebuild: Callable[[Rebuild], None], scan: LiveScan) -> Config:
+    """Build once after changes to ``paths`` (with the settings reloaded first
+    if ``reload``), report it, and return the settings now in force."""
     started = time.perf_counter()
     try:
         if reload:
             config = load_config()
-        report = run_build(config)
+        report = run_build(config, files=scan.after(config, paths))
     except (FeedpubError, OSError) as error:
         on_rebuild(Rebuild(paths, time.perf_counter() - started, config, error=error))
     else:
@@ -168,3 +183,86 @@ class _SeedOrConfig:
             return False
         # fnmatchcase: the build matches names case-sensitively (catalog.scan_seed_files).
         return any(fnmatch.fnmatchcase(changed.name, pattern) for pattern in self.patterns) or not changed.is_file()
+
+
+class LiveScan:
+    """The scan of the seeds folder (catalog.SeedFiles) a build needs, kept
+    up to date from file events: after an edit, only the files the events
+    name are looked at again, not every seed.
+
+    Only plain cases are updated: seed files (by name) whose folders are real
+    folders below the seeds folder, that are now regular files or gone, in a
+    folder where the last scan found no link and skipped nothing. Anything
+    else (a folder, a link, another kind of file, new settings) takes a full
+    scan, as does every rebuild without events (the first, after a config
+    change). After an update, :meth:`missed_changes` compares with a full
+    scan: a change whose event the watcher lost, while it reported others,
+    costs one more rebuild, never feeds built from a stale scan.
+    """
+
+    def __init__(self) -> None:
+        self.files: SeedFiles | None = None
+        self._seeds: tuple[Path, tuple[str, ...]] | None = None  # the folder and patterns scanned
+        self._checked = True  # whether a full scan gave self.files
+
+    def after(self, config: Config, paths: Iterable[Path]) -> SeedFiles | None:
+        """The scan of ``config``'s seeds folder after changes to ``paths``
+        (none: take a full scan); None when the folder cannot be scanned, for
+        the build to say why."""
+        seeds = (config.seeds.absolute(), config.patterns)
+        paths = tuple(paths)
+        if paths and self.files is not None and seeds == self._seeds:
+            updated = self._updated(paths)
+            if updated is not None:
+                self.files, self._checked = updated, False
+                return updated
+        self._seeds, self._checked = seeds, True
+        self.files = _full_scan(*seeds)
+        return self.files
+
+    def missed_changes(self) -> bool:
+        """True when the scan was updated from events since the last full
+        scan and a full scan now differs: a rebuild is owed."""
+        if self._checked or self._seeds is None:
+            return False
+        self._checked = True
+        return _full_scan(*self._seeds) != self.files
+
+    def _updated(self, paths: tuple[Path, ...]) -> SeedFiles | None:
+        """self.files with each of ``paths`` stat'ed again; None when one is
+        not a plain case (see the class)."""
+        assert self.files is not None and self._seeds is not None
+        if self.files.links or self.files.warnings:
+            return None
+        root, patterns = self._seeds
+        stats = dict(self.files.files)
+        for path in paths:
+            try:
+                parts = path.relative_to(root).parts
+            except ValueError:
+                return None
+            if not parts or not any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in patterns):
+                return None
+            try:
+                if not all(S_ISDIR(os.lstat(root.joinpath(*parts[:depth])).st_mode) for depth in range(1, len(parts))):
+                    return None  # a folder became a link or a file: the scan does not go through it
+                stat = os.lstat(path)
+            except FileNotFoundError:
+                stats.pop(str(path), None)  # the seed is gone (a folder gone too is an event of its own)
+                continue
+            except OSError:
+                return None
+            if not S_ISREG(stat.st_mode):
+                return None
+            # As the scan keeps it: catalog.StatKey.
+            stats[str(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+        # The scan's order: by path below the seeds folder, which all these paths start with.
+        return SeedFiles(sorted(stats.items()))
+
+
+def _full_scan(root: Path, patterns: tuple[str, ...]) -> SeedFiles | None:
+    """scan_seed_files, or None when the folder is not there or cannot be read."""
+    try:
+        return scan_seed_files(root, patterns)
+    except OSError:
+        return None
