@@ -230,21 +230,21 @@ def _archive_corpus(tmp_path, count):
 
 @pytest.mark.parametrize("jobs, cache", [(1, False), (2, True)])
 def test_archives_past_the_resolver_memory_equal_a_preloaded_build(tmp_path, monkeypatch, jobs, cache):
-    from feedpub import catalog
+    from feedpub import resolver
 
     _archive_corpus(tmp_path, 90)
     preloaded = []
-    original = catalog.Resolver.preload
-    monkeypatch.setattr(catalog.Resolver, "preload", lambda self, items: preloaded.append(original(self, items))
+    original = resolver.Resolver.preload
+    monkeypatch.setattr(resolver.Resolver, "preload", lambda self, items: preloaded.append(original(self, items))
                         or preloaded[-1])
     reference = make_config(tmp_path, archive=True, limit=5, jobs=2, cache=False, out=tmp_path / "reference")
     build(reference)
     assert preloaded == [True]  # the reference rendered in worker processes, everything loaded first
 
-    monkeypatch.setattr(catalog, "RESOLVER_MEMORY", 10)
+    monkeypatch.setattr(resolver, "RESOLVER_MEMORY", 10)
     reads = Counter()
-    read = catalog.Resolver._read
-    monkeypatch.setattr(catalog.Resolver, "_read", lambda self, source: reads.update([source]) or read(self, source))
+    read = resolver.Resolver._read
+    monkeypatch.setattr(resolver.Resolver, "_read", lambda self, source: reads.update([source]) or read(self, source))
     config = make_config(tmp_path, archive=True, limit=5, jobs=jobs, cache=cache)
     for _ in range(2 if cache else 1):  # with a cache: the articles come from its records the second time
         for path in config.out.rglob("*.xml"):
@@ -301,20 +301,20 @@ def test_a_build_that_fails_while_rendering_changes_no_file(corpus, monkeypatch)
 
 
 def test_long_feeds_render_here_while_workers_render_the_others(tmp_path, monkeypatch):
-    from feedpub import catalog, plan as plan_module
+    from feedpub import plan as plan_module, resolver
 
     for n in range(90):
         write_seed(tmp_path / "seeds", f"{n:03d}.txt", **article_fields(n, topics=["AI", f"T{n % 10}"]))
     monkeypatch.setattr(plan_module, "RENDER_BATCH", 20)  # all and AI are long; the ten T topics are not
     preloaded = []
-    original = catalog.Resolver.preload
+    original = resolver.Resolver.preload
 
     def preload(self, items):
         items = list(items)
         preloaded.append(len(items))
         return original(self, items)
 
-    monkeypatch.setattr(catalog.Resolver, "preload", preload)
+    monkeypatch.setattr(resolver.Resolver, "preload", preload)
     parallel = make_config(tmp_path, limit=0, jobs=2, cache=False, out=tmp_path / "parallel")
     build(parallel)
     assert preloaded == [10 * 9 * 3]  # workers render the 30 short feeds (and OPML, index) only

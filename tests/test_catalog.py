@@ -10,8 +10,9 @@ from importlib import metadata
 import pytest
 
 from feedpub.cache import Cache
-from feedpub.catalog import build_catalog, scan_seed_files
+from feedpub.catalog import build_catalog
 from feedpub.model import Listing
+from feedpub.scan import scan_seed_files
 
 from conftest import article_fields, write_seed
 

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .cache import Cache, safely
-from .catalog import Progress, scan_seed_files
+from .catalog import Progress
 from .config import Config, deployment_warnings
 from .errors import ConfigError, FeedpubWarning, OutputError, SeedError, SeedWarning, WriteError
 from .filters import FilterCounts, selection_warnings
 from . import plan as planning
 from .plan import Plan, Topic, plan_build
+from .scan import scan_seed_files
 from .snapshot import build_key, replay, take
 from .writers import MANIFEST_NAME, OutputFolder, refuse_non_folder, render_manifest
 

@@ -20,13 +20,14 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .version import __version__
 from .cache import Cache
-from .catalog import Catalog, Progress, Resolver, build_catalog
+from .catalog import Catalog, Progress, build_catalog
 from .config import Config
 from .errors import ConfigError
 from .filters import FilterCounts, apply_filters
 from hashlib import blake2b
 from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
+from .resolver import Resolver
 from .render import ArchiveLinks, FeedDates, FeedMeta, TopicRef, render_feed_chunks
 from .site_index import HEADLINES, INDEX_PATH, IndexEntry
 from .topics import assign_slugs, display_names, topic_key
