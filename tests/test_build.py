@@ -428,12 +428,12 @@ def test_a_cache_folder_reaching_the_output_folder_through_a_link_is_refused(cor
 
 
 def test_a_cache_that_cannot_be_opened_is_a_warning_and_the_feeds_are_the_same(corpus, monkeypatch):
-    from feedpub.cache import Cache
+    from feedpub import build_cache
     from feedpub.errors import FeedpubWarning
 
     reference = make_config(corpus, out=corpus / "reference", cache=False)
     build(reference)
-    monkeypatch.setattr(Cache, "open", classmethod(lambda cls, folder, settings: None))  # a read-only checkout
+    monkeypatch.setattr(build_cache, "_open_database", lambda folder, settings: None)  # a read-only checkout
     with pytest.warns(FeedpubWarning, match="cache_dir .* cannot be created or written: building without the cache"):
         build(make_config(corpus))
     assert feed_files(corpus / "feeds") == feed_files(reference.out)
@@ -442,7 +442,7 @@ def test_a_cache_that_cannot_be_opened_is_a_warning_and_the_feeds_are_the_same(c
 def test_the_cache_stamp_names_the_installed_versions_of_the_libraries_that_shape_the_bytes():
     from importlib.metadata import version
 
-    from feedpub.build import LIBRARIES, _library_versions
+    from feedpub.build_cache import LIBRARIES, _library_versions
 
     stamp = dict(part.split("=", 1) for part in _library_versions().split(","))
     assert list(stamp) == list(LIBRARIES)

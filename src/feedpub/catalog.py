@@ -1,28 +1,30 @@
 """The catalog: one compact Listing per seed, from the cache or from worker processes.
 
 This is the collect stage of a build, made for 100,000 seeds: files are
-listed with their stat, seeds the cache knows are not read at all (or only
-hashed, when their mtime changed), the rest are parsed in parallel, and only
-Listings stay in memory. Full Articles are loaded later, by :class:`Resolver`,
-for the few items that make it into a feed.
+listed with their stat (scan.py), seeds the cache knows are not read at all
+(or only hashed, when their mtime changed), the rest are parsed in parallel,
+and only Listings stay in memory. Full Articles are loaded later, by
+resolver.Resolver, for the few items that make it into a feed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from .cache import TOPIC_SEPARATOR, Cache, dumps, safely
+from .cache import TOPIC_SEPARATOR, dumps
 from .errors import SeedError, SeedWarning
 from .model import Listing
 from .parallel import ordered_map
 from .scan import NO_STAT, SeedFiles, StatKey, display_cut, scan_seed_files, stat_key
+
+if TYPE_CHECKING:
+    from .build_cache import BuildCache
 
 Progress = Callable[[int, int], None]
 # The listing columns of a seed that failed.
@@ -51,7 +53,7 @@ def build_catalog(
     root: Path,
     patterns: tuple[str, ...],
     timezone: str,
-    cache: Cache | None,
+    cache: BuildCache,
     jobs: int,
     progress: Progress | None = None,
     files: SeedFiles | None = None,
@@ -66,7 +68,7 @@ def build_catalog(
     root = root.absolute()  # cache keys are absolute paths
     # Rows are plain tuples in SeedRow's field order: 100,000 dataclass
     # instances would cost a warm build more than everything else it does.
-    known = safely(cache, Cache.seeds, {})
+    known = cache.seeds()
     # With nothing cached (a cold build) a stat serves only the new cache
     # rows: the workers take it, in parallel, rather than the scan up front.
     scanned = files is None
@@ -77,14 +79,13 @@ def build_catalog(
     tasks: list[tuple[str, str, str, str | None, str, bool, bool]] = []
     cut = display_cut(root)
     folder = str(root)
-    want_stat = not known and cache is not None
+    want_stat = not known and cache.enabled
     for path, stat in scan.files:
         row = known.get(path)
         if not _answers(row, stat, path, links):
             # A link's hash says nothing of where it leads: parse it again.
             hash_ = row[5] if row and path not in links else None
-            tasks.append((path, folder, path[cut:], hash_, timezone, cache is not None, want_stat))
-    store = _Store(cache)
+            tasks.append((path, folder, path[cut:], hash_, timezone, cache.enabled, want_stat))
     done = len(scan.files) - len(tasks)
     # One pass in file order: a seed's row is the cache's, or else the next
     # result (tasks are in file order too). Listings are made as rows come;
@@ -99,16 +100,16 @@ def build_catalog(
         if not _answers(row, stat, path, links):
             result = next(results)
             if result[0] == "same":  # only with a known hash, so the scan took the stat
-                store.restat((*stat, path))
+                cache.restat_seed((*stat, path))
                 row = (path, *stat) + row[5:]
             else:
                 _, digest, listing, record, warnings, error, taken, lasting = result
                 stats = stat if stat is not None else taken
                 row = (path, *stats, digest, *(listing or _NO_LISTING), record, warnings, error)
                 if lasting:
-                    store.put(row)  # a SeedRow, as the plain tuple sqlite takes
+                    cache.put_seed(row)  # a SeedRow, as the plain tuple sqlite takes
                 else:
-                    store.forget(path)  # not the seed's content: read it again next time
+                    cache.forget_seed(path)  # not the seed's content: read it again next time
                 catalog.parsed += 1
             done += 1
             if progress is not None:
@@ -132,7 +133,7 @@ def build_catalog(
             listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality, names, source, digest))
     if next(results, None) is not None:  # also lets the worker pool shut down now
         raise RuntimeError("more results than seeds to parse")
-    store.finish(set(known))
+    cache.finish_seeds(set(known))
     if scanned:
         catalog.files_digest = scan.digest()
     if keep_duplicates:
@@ -180,57 +181,6 @@ def deduplicate(items: list) -> tuple[list, list[SeedWarning]]:
     ] if contested else []
     return list(best.values()), dropped
 
-
-
-class _Store:
-    """Writes what the catalog learns to the cache in batches, so records never
-    pile up in memory; a cache that fails is left for the next build to rebuild."""
-
-    BATCH = 2000
-
-    def __init__(self, cache: Cache | None) -> None:
-        self._cache = cache
-        self._rows: list[tuple] = []
-        self._restat: list[tuple[int, int, int, int, str]] = []
-        self._forget: list[str] = []
-
-    def put(self, row: tuple) -> None:
-        """Queue a row (SeedRow's fields, in order) for writing."""
-        if self._cache is not None:
-            self._rows.append(row)
-            if len(self._rows) >= self.BATCH:
-                self._flush()
-
-    def restat(self, stat: tuple[int, int, int, int, str]) -> None:
-        """Queue new stats for a seed whose content did not change: a fresh
-        checkout has one per seed, so they are written in batches too."""
-        if self._cache is not None:
-            self._restat.append(stat)
-            if len(self._restat) >= self.BATCH:
-                self._flush()
-
-    def forget(self, path: str) -> None:
-        """Drop what the cache knew of a seed (whose result now is not to be kept)."""
-        if self._cache is not None:
-            self._forget.append(path)
-
-    def finish(self, gone: set[str]) -> None:
-        """Write what is left, and forget seeds that no longer exist."""
-        self._flush()
-        forget = sorted(gone.union(self._forget))
-        if self._cache is not None and forget:
-            self._guard(lambda: self._cache.forget_seeds(forget))
-
-    def _flush(self) -> None:
-        rows, restat, self._rows, self._restat = self._rows, self._restat, [], []
-        if self._cache is not None:
-            self._guard(lambda: (self._cache.put_seeds(rows), self._cache.restat(restat)))
-
-    def _guard(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except sqlite3.DatabaseError:
-            self._cache = None  # the cache is only an optimization
 
 
 def _run(tasks: list, jobs: int) -> Iterable[tuple]:

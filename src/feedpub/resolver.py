@@ -1,19 +1,21 @@
 """Full Articles for the Listings that make it into a feed, loaded on demand.
 
 The catalog keeps only a compact Listing per seed; rendering needs whole
-Articles for the few items of each feed. They come from the cache's records,
-else from reading the seed again, and a bounded number stay loaded.
+Articles for the few items of each feed. They come from the cache's records
+(build_cache.py), else from reading the seed again, and a bounded number stay
+loaded.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .cache import Cache, safely
 from .model import Article, Listing
+
+if TYPE_CHECKING:
+    from .build_cache import BuildCache
 
 # Most full Articles a Resolver keeps loaded at once, and the most that rendering
 # in worker processes preloads (past it the main process renders).
@@ -22,15 +24,13 @@ RESOLVER_MEMORY = 20_000
 
 class Resolver:
     """Full Articles for Listings: from the cache's records, else by reading the
-    seed again. Remembers what it loaded, up to RESOLVER_MEMORY articles, since
-    one article is often in several feeds."""
+    seed again (and giving the cache its record, for the rest of the build).
+    Remembers what it loaded, up to RESOLVER_MEMORY articles, since one article
+    is often in several feeds."""
 
-    def __init__(self, root: Path, timezone: str, cache: Cache | None) -> None:
+    def __init__(self, root: Path, timezone: str, cache: BuildCache) -> None:
         self._root, self._timezone, self._cache = root, timezone, cache
         self._memo: dict[str, Article] = {}
-        self._spill = _Spill() if cache is None else None
-        # A forked child must not touch its parent's sqlite connection.
-        self._pid = os.getpid()
 
     def preload(self, listings: Iterable[Listing]) -> bool:
         """Load the Articles of ``listings`` now, if they fit in memory at once.
@@ -68,13 +68,7 @@ class Resolver:
         from .records import article_to_record, record_to_article
 
         keys = _cache_keys(sources)
-        # A forked child must not touch its parent's sqlite connections.
-        own = os.getpid() == self._pid
-        if self._spill is not None:
-            records = self._spill.records(list(keys.values())) if own else {}
-        else:
-            cache = self._cache if own else None
-            records = safely(cache, lambda c: dict(c.records(list(keys.values()))), {})
+        records = self._cache.records(list(keys.values()))
         read = []
         for source in sources:
             record = records.get(keys[source])
@@ -88,8 +82,8 @@ class Resolver:
                 article = self._read(source)
                 read.append(source)
             self._memo[source] = article
-        if self._spill is not None and own and read:
-            self._spill.put([(keys[source], article_to_record(self._memo[source])) for source in read])
+        if read:
+            self._cache.keep_records((keys[source], article_to_record(self._memo[source])) for source in read)
 
     def _read(self, source: str) -> Article:
         from zoneinfo import ZoneInfo
@@ -98,49 +92,6 @@ class Resolver:
 
         article, _ = load_article(Path(source), self._root, source, ZoneInfo(self._timezone))
         return article
-
-
-class _Spill:
-    """Where a Resolver without a cache keeps the records of the articles it
-    read: a private temporary sqlite database on disk, which sqlite deletes
-    when it is closed. An article needed again after the memo let it go (a
-    long feed in each format, or in several topics) is then decoded from its
-    JSON record, about twenty times faster than reading and parsing its seed
-    again, and costs no memory."""
-
-    def __init__(self) -> None:
-        self._db: sqlite3.Connection | None = None
-
-    def records(self, keys: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        if self._db is None:
-            return found
-        try:
-            for start in range(0, len(keys), 500):
-                chunk = [_blob(key) for key in keys[start:start + 500]]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT key, record FROM records WHERE key IN ({marks})", chunk)
-                found.update((key.decode("utf-8", "surrogateescape"), record) for key, record in rows)
-        except sqlite3.Error:
-            pass  # what was found so far; the rest is read from the seeds
-        return found
-
-    def put(self, rows: list[tuple[str, str]]) -> None:
-        try:
-            if self._db is None:
-                self._db = sqlite3.connect("")  # "": a private temporary database on disk
-                self._db.execute("CREATE TABLE records (key BLOB PRIMARY KEY, record TEXT NOT NULL)")
-            with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)",
-                                     [(_blob(key), record) for key, record in rows])
-        except (sqlite3.Error, UnicodeEncodeError):
-            pass  # only an optimization: those seeds are read again when needed
-
-
-def _blob(key: str) -> bytes:
-    """A path as bytes, whatever its name's encoding."""
-    return key.encode("utf-8", "surrogateescape")
-
 
 
 def _cache_keys(sources: list[str]) -> dict[str, str]:
