@@ -95,14 +95,15 @@ def build(
     """
     check_output_folder(config)
     with open_cache(config) as cache:
-        # Scan first only when a build is remembered: the scan may then show that nothing changed.
-        files = scan_seed_files(config.seeds.absolute(), config.patterns) \
-            if cache.has_build() and config.seeds.is_dir() else None
-        digest = files.digest() if files is not None else ""
-        replayed = _replay(config, cache, digest, check, strict, changes) if files is not None else None
-        if replayed is not None:
-            return replayed
-        plan = plan_build(config, progress, cache, config.processes, files)  # catalog, then plan
+        files, digest = None, ""
+        if cache.has_build() and config.seeds.is_dir():
+            # A warm build: its scan takes every stat anyway, and may show that nothing changed.
+            files = scan_seed_files(config.seeds.absolute(), config.patterns)
+            digest = files.digest()
+            replayed = _replay(config, cache, digest, check, strict, changes)
+            if replayed is not None:
+                return replayed
+        plan = plan_build(config, progress, cache, config.processes, files)  # the catalog, then the plan
         # The scan, a path and stat per seed (400 MB at 1,000,000 seeds), is
         # not needed past the catalog: not held while writing and snapshotting.
         files = None

@@ -169,7 +169,8 @@ class BuildCache:
         self._ask(lambda database: database.put_build(build_key(config, digest), snapshot), None)
 
     def close(self) -> None:
-        self._spill.close()
+        if os.getpid() == self._pid:
+            self._spill.close()
         self._drop()
 
     def __enter__(self) -> BuildCache:
