@@ -230,21 +230,21 @@ def _archive_corpus(tmp_path, count):
 
 @pytest.mark.parametrize("jobs, cache", [(1, False), (2, True)])
 def test_archives_past_the_resolver_memory_equal_a_preloaded_build(tmp_path, monkeypatch, jobs, cache):
-    from feedpub import catalog
+    from feedpub import resolver
 
     _archive_corpus(tmp_path, 90)
     preloaded = []
-    original = catalog.Resolver.preload
-    monkeypatch.setattr(catalog.Resolver, "preload", lambda self, items: preloaded.append(original(self, items))
+    original = resolver.Resolver.preload
+    monkeypatch.setattr(resolver.Resolver, "preload", lambda self, items: preloaded.append(original(self, items))
                         or preloaded[-1])
     reference = make_config(tmp_path, archive=True, limit=5, jobs=2, cache=False, out=tmp_path / "reference")
     build(reference)
     assert preloaded == [True]  # the reference rendered in worker processes, everything loaded first
 
-    monkeypatch.setattr(catalog, "RESOLVER_MEMORY", 10)
+    monkeypatch.setattr(resolver, "RESOLVER_MEMORY", 10)
     reads = Counter()
-    read = catalog.Resolver._read
-    monkeypatch.setattr(catalog.Resolver, "_read", lambda self, source: reads.update([source]) or read(self, source))
+    read = resolver.Resolver._read
+    monkeypatch.setattr(resolver.Resolver, "_read", lambda self, source: reads.update([source]) or read(self, source))
     config = make_config(tmp_path, archive=True, limit=5, jobs=jobs, cache=cache)
     for _ in range(2 if cache else 1):  # with a cache: the articles come from its records the second time
         for path in config.out.rglob("*.xml"):
@@ -301,20 +301,20 @@ def test_a_build_that_fails_while_rendering_changes_no_file(corpus, monkeypatch)
 
 
 def test_long_feeds_render_here_while_workers_render_the_others(tmp_path, monkeypatch):
-    from feedpub import catalog, plan as plan_module
+    from feedpub import plan as plan_module, resolver
 
     for n in range(90):
         write_seed(tmp_path / "seeds", f"{n:03d}.txt", **article_fields(n, topics=["AI", f"T{n % 10}"]))
     monkeypatch.setattr(plan_module, "RENDER_BATCH", 20)  # all and AI are long; the ten T topics are not
     preloaded = []
-    original = catalog.Resolver.preload
+    original = resolver.Resolver.preload
 
     def preload(self, items):
         items = list(items)
         preloaded.append(len(items))
         return original(self, items)
 
-    monkeypatch.setattr(catalog.Resolver, "preload", preload)
+    monkeypatch.setattr(resolver.Resolver, "preload", preload)
     parallel = make_config(tmp_path, limit=0, jobs=2, cache=False, out=tmp_path / "parallel")
     build(parallel)
     assert preloaded == [10 * 9 * 3]  # workers render the 30 short feeds (and OPML, index) only
@@ -428,12 +428,12 @@ def test_a_cache_folder_reaching_the_output_folder_through_a_link_is_refused(cor
 
 
 def test_a_cache_that_cannot_be_opened_is_a_warning_and_the_feeds_are_the_same(corpus, monkeypatch):
-    from feedpub.cache import Cache
+    from feedpub import build_cache
     from feedpub.errors import FeedpubWarning
 
     reference = make_config(corpus, out=corpus / "reference", cache=False)
     build(reference)
-    monkeypatch.setattr(Cache, "open", classmethod(lambda cls, folder, settings: None))  # a read-only checkout
+    monkeypatch.setattr(build_cache, "_open_database", lambda folder, settings: None)  # a read-only checkout
     with pytest.warns(FeedpubWarning, match="cache_dir .* cannot be created or written: building without the cache"):
         build(make_config(corpus))
     assert feed_files(corpus / "feeds") == feed_files(reference.out)
@@ -442,7 +442,7 @@ def test_a_cache_that_cannot_be_opened_is_a_warning_and_the_feeds_are_the_same(c
 def test_the_cache_stamp_names_the_installed_versions_of_the_libraries_that_shape_the_bytes():
     from importlib.metadata import version
 
-    from feedpub.build import LIBRARIES, _library_versions
+    from feedpub.build_cache import LIBRARIES, _library_versions
 
     stamp = dict(part.split("=", 1) for part in _library_versions().split(","))
     assert list(stamp) == list(LIBRARIES)

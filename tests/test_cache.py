@@ -198,7 +198,7 @@ def test_a_new_version_of_a_library_invalidates_the_cache(tmp_path, monkeypatch)
     build_into(tmp_path, seeds)
     _, report = build_into(tmp_path, seeds)
     assert (report.parsed, report.rendered) == (0, 0)
-    monkeypatch.setattr(build_module, "_library_versions", lambda: "feedgen=99")
+    monkeypatch.setattr(importlib.import_module("feedpub.build_cache"), "_library_versions", lambda: "feedgen=99")
     _, report = build_into(tmp_path, seeds)
     assert report.parsed == 1 and report.rendered > 0
 

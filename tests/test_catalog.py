@@ -1,7 +1,6 @@
 """Finding seed files, and what the build stamps its cache with."""
 
 import fnmatch
-import importlib
 import os
 import sys
 import tracemalloc
@@ -9,13 +8,15 @@ from importlib import metadata
 
 import pytest
 
+from feedpub.build_cache import BuildCache
 from feedpub.cache import Cache
-from feedpub.catalog import build_catalog, scan_seed_files
+from feedpub.catalog import build_catalog
 from feedpub.model import Listing
+from feedpub.scan import scan_seed_files
 
 from conftest import article_fields, write_seed
 
-build_module = importlib.import_module("feedpub.build")  # `feedpub.build` is the function
+from feedpub import build_cache
 
 
 def reference_scan(root, patterns):
@@ -81,12 +82,12 @@ def test_the_scan_keeps_four_numbers_a_seed_not_its_stat(tmp_path):
 
 def test_library_versions_match_importlib_metadata():
     expected = []
-    for name in build_module.LIBRARIES:
+    for name in build_cache.LIBRARIES:
         try:
             expected.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             expected.append(f"{name}=none")
-    assert build_module._library_versions() == ",".join(expected)
+    assert build_cache._library_versions() == ",".join(expected)
 
 
 def test_listings_come_newest_first_then_by_link(tmp_path):
@@ -95,7 +96,7 @@ def test_listings_come_newest_first_then_by_link(tmp_path):
         fields = article_fields(n, webUrl=f"https://news.example.com/{(n * 37) % 60}",
                                 publishedDateTime=f"2024-01-0{n % 3 + 1}T00:00:00Z")
         write_seed(tmp_path, f"{n:02d}.txt", **fields)
-    listings = build_catalog(tmp_path, ("*.txt",), "UTC", None, 1).listings
+    listings = build_catalog(tmp_path, ("*.txt",), "UTC", BuildCache(None), 1).listings
     assert len(listings) == 60
     assert listings == sorted(listings, key=Listing.sort_key)
     assert listings != sorted(listings, key=lambda item: (item.published_ts, item.id))
@@ -120,7 +121,7 @@ def test_an_edit_build_holds_the_cache_rows_and_the_scan_but_not_rows_and_listin
     seeds.mkdir()
     for n in range(1000):
         write_seed(seeds, f"{n:04d}.txt", **article_fields(n))
-    cache = Cache(tmp_path / "cache", "settings")
+    cache = BuildCache(Cache(tmp_path / "cache", "settings"))
     build_catalog(seeds, ("*.txt",), "UTC", cache, 1)
     os.utime(seeds / "0005.txt", ns=(1, 1))
     _, rows, _ = traced(cache.seeds)
@@ -133,7 +134,7 @@ def test_an_edit_build_holds_the_cache_rows_and_the_scan_but_not_rows_and_listin
 def test_new_stats_of_unchanged_seeds_are_written_in_batches(tmp_path):
     """A fresh checkout gives every seed a new mtime and the same bytes: its
     new stats must not pile up in memory until the end of the catalog."""
-    from feedpub.catalog import _Store
+    from feedpub.build_cache import SEED_BATCH
 
     class Recorder:
         def __init__(self):
@@ -146,9 +147,9 @@ def test_new_stats_of_unchanged_seeds_are_written_in_batches(tmp_path):
             self.batches.append(len(list(rows)))
 
     recorder = Recorder()
-    store = _Store(recorder)
-    for n in range(2 * _Store.BATCH + 1):
-        store.restat((1, 2, 3, 4, f"/seeds/{n}.txt"))
-    store.finish(set())
-    assert sum(recorder.batches) == 2 * _Store.BATCH + 1
-    assert max(recorder.batches) <= _Store.BATCH
+    cache = BuildCache(recorder)
+    for n in range(2 * SEED_BATCH + 1):
+        cache.restat_seed((1, 2, 3, 4, f"/seeds/{n}.txt"))
+    cache.finish_seeds(set())
+    assert sum(recorder.batches) == 2 * SEED_BATCH + 1
+    assert max(recorder.batches) <= SEED_BATCH

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-import feedpub.catalog
+import feedpub.scan
 from feedpub.collect import collect, deduplicate, load_seed
 from feedpub.errors import SeedError
 
@@ -41,7 +41,7 @@ def test_order_of_files_on_disk_does_not_matter(tmp_path, monkeypatch):
     for n in range(30):
         write_seed(seeds, f"{n % 3}/{n:03d}.txt", **article_fields(n, webUrl=f"https://x.example/{n % 25}"))
     expected = collect(seeds, ("*.txt",), timezone.utc)
-    real_scandir = feedpub.catalog.os.scandir
+    real_scandir = feedpub.scan.os.scandir
 
     class ShuffledScandir:
         def __init__(self, folder):
@@ -55,7 +55,7 @@ def test_order_of_files_on_disk_does_not_matter(tmp_path, monkeypatch):
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr(feedpub.catalog.os, "scandir", ShuffledScandir)
+    monkeypatch.setattr(feedpub.scan.os, "scandir", ShuffledScandir)
     for seed in range(3):
         random.seed(seed)
         again = collect(seeds, ("*.txt",), timezone.utc)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from feedpub.errors import SeedError
-from feedpub.catalog import scan_seed_files
+from feedpub.scan import scan_seed_files
 from feedpub.seeds import MAX_SEED_BYTES, SeedReadError, parse_front_matter, read_front_matter, read_seed_file
 
 from conftest import FIXTURES

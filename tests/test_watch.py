@@ -24,7 +24,7 @@ import pytest
 from feedpub import build
 from feedpub.config import apply_overrides
 from feedpub import watch
-from feedpub.catalog import scan_seed_files
+from feedpub.scan import scan_seed_files
 from feedpub.watch import LiveScan, Rebuild, watch_and_build
 
 from conftest import article_fields, make_config, seed_text, write_seed

@@ -1,8 +1,10 @@
-"""The pipeline: collect -> filter -> group -> plan -> write -> BuildReport.
+"""The pipeline: scan -> catalog -> plan -> render -> write -> BuildReport.
 
-Planning (everything up to "which bytes go where") is in plan.py; this module
-writes the plan and reports. Nothing here prints or exits; the CLI decides
-what to show.
+:func:`build` runs the stages. The scan is scan.py; the catalog and the plan
+(everything up to "which bytes go where") are plan.py's, over catalog.py;
+this module renders what changed, writes it and reports. What earlier builds
+left comes from build_cache.py, which answers "nothing known" without a
+cache. Nothing here prints or exits; the CLI decides what to show.
 """
 
 from __future__ import annotations
@@ -10,20 +12,20 @@ from __future__ import annotations
 import itertools
 import posixpath
 import sys
-import warnings
 from dataclasses import dataclass, field
 from stat import S_ISREG
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from .cache import Cache, safely
-from .catalog import Progress, SeedFiles, scan_seed_files
+from .build_cache import BuildCache, open_cache
+from .catalog import Progress
 from .config import Config, deployment_warnings
-from .errors import ConfigError, FeedpubWarning, OutputError, SeedError, SeedWarning, WriteError
+from .errors import OutputError, SeedError, SeedWarning, WriteError
 from .filters import FilterCounts, selection_warnings
 from . import plan as planning
-from .plan import Plan, Topic, plan_build
-from .snapshot import build_key, replay, take
+from .plan import Plan, plan_build
+from .scan import SeedFiles, scan_seed_files
+from .topics import Topic
 from .writers import MANIFEST_NAME, OutputFolder, refuse_non_folder, render_manifest
 
 if TYPE_CHECKING:
@@ -96,62 +98,80 @@ def build(
     written (a link inside it, a full disk) or another build holds it.
     """
     check_output_folder(config)
-    cache = open_cache(config)
-    try:
+    with open_cache(config) as cache:
         digest = ""
-        if files is None and safely(cache, Cache.has_build, False) and config.seeds.is_dir():
+        if files is None and cache.has_build() and config.seeds.is_dir():
             # A warm build: its scan takes every stat anyway, and may show that nothing changed.
             files = scan_seed_files(config.seeds.absolute(), config.patterns)
         if files is not None:
             digest = files.digest()
-            snapshot = safely(cache, lambda c: c.last_build(build_key(config, digest)), None)
-            fields = replay(snapshot, config.out, MANIFEST_NAME) if snapshot is not None else None
-            # Temporary files a killed build left are cleaned up by a full build, under the lock.
-            if fields is not None and not _has_stale_temporaries(config, fields["unchanged"]):
-                report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check,
-                                     changes=[] if changes else None)
-                if strict and report.errors:
-                    report.unchanged, report.aborted = [], True
-                return report
-        plan = plan_build(config, progress, cache, config.processes, files)
+            replayed = _replay(config, cache, digest, check, strict, changes)
+            if replayed is not None:
+                return replayed
+        plan = plan_build(config, progress, cache, config.processes, files)  # the catalog, then the plan
         # The scan, a path and stat per seed (400 MB at 1,000,000 seeds), is
         # not needed past the catalog: not held while writing and snapshotting.
         files = None
-        report = BuildReport(
-            read=plan.catalog.read,
-            invalid=len(plan.catalog.errors),
-            duplicates=plan.catalog.duplicates,
-            parsed=plan.catalog.parsed,
-            counts=plan.counts,
-            feeds=len(plan.feeds),
-            topics=plan.topics,
-            errors=plan.catalog.errors,
-            warnings=plan.catalog.warnings + selection_warnings(config, plan.catalog.read, plan.catalog.listings),
-            config_warnings=deployment_warnings(config),
-            check=check,
-            changes=[] if changes else None,
-        )
+        report = _report(config, plan, check, changes)
         if strict and report.errors:
             report.aborted = True
             return report
-        out = OutputFolder(config.out)
-        folders = {posixpath.dirname(path) for path in plan.paths()}
-        if check:
-            out.verify(folders)
-            _write_outputs(config, out, plan, report, cache, check=True)
-        else:
-            with out.lock(LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
-                # No snapshot while files change: a build that dies here leaves none to trust.
-                safely(cache, Cache.forget_build, None)
-                # This also checks every folder to write to, so a link among them
-                # stops the build before it changes anything.
-                out.remove_stale_temporaries(folders)
-                _write_outputs(config, out, plan, report, cache, check=False)
-                _keep_snapshot(config, plan, report, cache, digest or plan.catalog.files_digest)
+        _render_and_write(config, plan, report, cache, check, lock_timeout, digest or plan.catalog.files_digest)
         return report
-    finally:
-        if cache is not None:
-            cache.close()
+
+
+def _replay(config: Config, cache: BuildCache, digest: str, check: bool, strict: bool,
+            changes: bool) -> BuildReport | None:
+    """The last build's report, if it was made under ``config`` from the seed
+    files of ``digest`` and left the output folder as it is now: this build
+    would render nothing and write nothing. None if it must do the work."""
+    fields = cache.last_build(config, digest)
+    # Temporary files a killed build left are cleaned up by a full build, under the lock.
+    if fields is None or _has_stale_temporaries(config, fields["unchanged"]):
+        return None
+    report = BuildReport(**fields, config_warnings=deployment_warnings(config), check=check,
+                         changes=[] if changes else None)
+    if strict and report.errors:
+        report.unchanged, report.aborted = [], True
+    return report
+
+
+def _report(config: Config, plan: Plan, check: bool, changes: bool) -> BuildReport:
+    """The report of a build of ``plan``, before anything is written."""
+    return BuildReport(
+        read=plan.catalog.read,
+        invalid=len(plan.catalog.errors),
+        duplicates=plan.catalog.duplicates,
+        parsed=plan.catalog.parsed,
+        counts=plan.counts,
+        feeds=len(plan.feeds),
+        topics=plan.topics,
+        errors=plan.catalog.errors,
+        warnings=plan.catalog.warnings + selection_warnings(config, plan.catalog.read, plan.catalog.listings),
+        config_warnings=deployment_warnings(config),
+        check=check,
+        changes=[] if changes else None,
+    )
+
+
+def _render_and_write(config: Config, plan: Plan, report: BuildReport, cache: BuildCache, check: bool,
+                      lock_timeout: float | None, digest: str) -> None:
+    """Render what changed and write it (in check mode, only compare), then
+    remember this build, made from the seed files of ``digest``."""
+    out = OutputFolder(config.out)
+    folders = {posixpath.dirname(path) for path in plan.paths()}
+    if check:
+        out.verify(folders)
+        _write_outputs(config, out, plan, report, cache, check=True)
+        return
+    with out.lock(LOCK_TIMEOUT if lock_timeout is None else lock_timeout):
+        # No snapshot while files change: a build that dies here leaves none to trust.
+        cache.forget_build()
+        # This also checks every folder to write to, so a link among them
+        # stops the build before it changes anything.
+        out.remove_stale_temporaries(folders)
+        _write_outputs(config, out, plan, report, cache, check=False)
+        cache.put_build(config, digest, report, plan.paths() + [MANIFEST_NAME])
 
 
 def _has_stale_temporaries(config: Config, paths: list[str]) -> bool:
@@ -160,68 +180,7 @@ def _has_stale_temporaries(config: Config, paths: list[str]) -> bool:
     return OutputFolder(config.out).has_stale_temporaries({""} | {posixpath.dirname(path) for path in paths})
 
 
-def _keep_snapshot(config: Config, plan: Plan, report: BuildReport, cache: Cache | None, digest: str) -> None:
-    """Remember this build, made from the seed files of ``digest``, so that the
-    next one can tell cheaply that nothing changed."""
-    if cache is None:
-        return
-    try:
-        snapshot = take(report, config.out, plan.paths() + [MANIFEST_NAME])
-    except OSError:  # a file already gone again: no snapshot, the next build does the work
-        return
-    safely(cache, lambda c: c.put_build(build_key(config, digest), snapshot), None)
-
-
-def open_cache(config: Config) -> Cache | None:
-    """The build cache of ``config``, or None with ``cache = false``. Its stamp
-    holds what changes records or rendered bytes besides feedpub itself: the
-    time zone setting and the versions of the parsing and feed libraries.
-
-    Raises ConfigError for a cache folder inside the output folder; warns
-    (FeedpubWarning) and returns None when the cache cannot be opened, since
-    a build without it gives the same feeds, only slower."""
-    if not config.cache:
-        return None
-    check_cache_folder(config)
-    cache = Cache.open(config.cache_dir, f"tz={config.timezone};{_library_versions()}")
-    if cache is None:
-        folder = config.cache_dir
-        why = "is not a folder" if folder.exists() and not folder.is_dir() else "cannot be created or written"
-        warnings.warn(f"cache_dir {folder} {why}: building without the cache; "
-                      "set cache = false (--no-cache) to build without one on purpose", FeedpubWarning, stacklevel=2)
-    return cache
-
-
-def check_cache_folder(config: Config) -> None:
-    """Refuse a cache folder that is the output folder or inside it: the cache
-    holds the full text of every seed, unpublished ones too, and what is in the
-    output folder gets served, committed and published."""
-    cache, out = config.cache_dir.resolve(), config.out.resolve()
-    if cache == out or out in cache.parents:
-        raise ConfigError(
-            f"cache_dir {config.cache_dir} is the output folder {config.out} or inside it: the cache holds every "
-            f"seed's text, unpublished ones too, and would be published; choose a cache_dir outside {config.out}"
-        )
-
-
-# What else decides the bytes of records and feeds, by distribution name.
-LIBRARIES = ("feedgen", "lxml", "PyYAML", "yaml-rs", "python-dateutil")
-
-
-def _library_versions() -> str:
-    """``name=version`` of each of LIBRARIES as installed, ``none`` where one is not."""
-    from importlib import metadata
-
-    versions = []
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
-    return ",".join(versions)
-
-
-def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildReport, cache: Cache | None,
+def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildReport, cache: BuildCache,
                    check: bool) -> None:
     previous = out.read_manifest()
     current = set(plan.paths())
@@ -234,7 +193,7 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
     compare = report.changes is not None
     if compare:
         from .changes import diff_feed, is_feed_file  # only then: most builds compare nothing
-    known = safely(cache, Cache.outputs, {})
+    known = cache.outputs()
     pending = []
     for path, fingerprint, render in plan.outputs():
         if _still_written(out, path, known.get(_output_key(config, path)), fingerprint):
@@ -247,8 +206,7 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
         for path, fingerprint, _ in pending:
             stat = out.lstat(path)
             written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
-        if written:
-            safely(cache, lambda c: c.put_outputs(written), None)
+        cache.put_outputs(written)
     removing = sorted(previous - current)
     # Read before they go; what cannot be read (a link, say) is not removed either.
     olds = {path: _old_feed(out, path) for path in removing if is_feed_file(path)} if compare else {}

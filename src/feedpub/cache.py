@@ -1,14 +1,14 @@
-"""The incremental cache: normalized seeds and fingerprints of written files.
+"""The sqlite file of the build cache: seed rows, written files, the last build.
 
-One sqlite database (stdlib, no pickle: a CI cache may come from an untrusted
-branch, so it holds only JSON and plain values, and every record is checked
-when read). A seed's row is reused when its size, mtime, ctime and inode are
-the same (local runs), or else when its content hash is (fresh CI checkouts).
-The ctime changes with permissions too: a seed made unreadable is read again,
-not answered from the cache. The
-whole cache is dropped when feedpub's version or a normalization setting
-changes, and rebuilt when it is unreadable: a corrupt or truncated cache is
-never trusted, only replaced.
+Only build_cache.py opens it; the pipeline asks that module. One sqlite
+database (stdlib, no pickle: a CI cache may come from an untrusted branch, so
+it holds only JSON and plain values, and every record is checked when read).
+A seed's row is reused when its size, mtime, ctime and inode are the same
+(local runs), or else when its content hash is (fresh CI checkouts). The ctime
+changes with permissions too: a seed made unreadable is read again, not
+answered from the cache. The whole cache is dropped when feedpub's version or
+a normalization setting changes, and rebuilt when it is unreadable: a corrupt
+or truncated cache is never trusted, only replaced.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple, Sequence, TypeVar
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from .version import __version__
 from .records import RECORD_VERSION
@@ -68,8 +68,9 @@ class SeedRow(NamedTuple):
 
 
 class Cache:
-    """The cache in ``folder``; every method may raise sqlite3.DatabaseError,
-    which the caller answers with :func:`reset` or by going on without it."""
+    """The cache in ``folder``. Opening it and every method may raise
+    sqlite3.DatabaseError (or OSError): build_cache.BuildCache, the only
+    user, answers with :func:`reset` or by going on without it."""
 
     def __init__(self, folder: Path, settings: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -90,20 +91,6 @@ class Cache:
             self._db.executescript(_DROP + _TABLES)
             with self._db:
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('stamp', ?)", (stamp,))
-
-    @classmethod
-    def open(cls, folder: Path, settings: str) -> "Cache | None":
-        """Open (or create) the cache; replace it if it is unreadable; None if
-        even a new one cannot be made (the build then runs without)."""
-        try:
-            return cls(folder, settings)
-        except (sqlite3.DatabaseError, OSError):
-            pass
-        try:
-            reset(folder)
-            return cls(folder, settings)
-        except (sqlite3.DatabaseError, OSError):
-            return None  # e.g. a read-only checkout: build without a cache
 
     def seeds(self) -> dict[str, tuple]:
         """Every well-formed seed row as a plain tuple in SeedRow's field order,
@@ -231,20 +218,6 @@ def _is_message(value: object) -> bool:
     """[message, line]: what warnings and errors are stored as."""
     return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
             and (value[1] is None or (isinstance(value[1], int) and not isinstance(value[1], bool))))
-
-
-T = TypeVar("T")
-
-
-def safely(cache: Cache | None, action: Callable[[Cache], T], default: T) -> T:
-    """``action(cache)``, or ``default`` without a cache or when sqlite fails:
-    the cache is an optimization, never a reason for a build to fail."""
-    if cache is None:
-        return default
-    try:
-        return action(cache)
-    except sqlite3.DatabaseError:
-        return default
 
 
 def reset(folder: Path) -> None:

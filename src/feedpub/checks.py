@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from .build_cache import open_cache
 from .catalog import Progress, build_catalog, deduplicate
 from .config import Config
 from .filters import selection_warnings
@@ -64,18 +65,12 @@ class CheckReport:
 
 def check_seeds(config: Config, now: datetime | None = None, progress: Progress | None = None) -> CheckReport:
     """Validate every seed of ``config`` (whatever the filters) and return diagnostics."""
-    from .build import open_cache  # here: build imports the rendering side
-
     if not config.seeds.is_dir():
         raise ConfigError(f"seeds folder not found: {config.seeds}")
     now = now or datetime.now(timezone.utc)
-    cache = open_cache(config)
-    try:
+    with open_cache(config) as cache:
         catalog = build_catalog(config.seeds, config.patterns, config.timezone, cache, config.processes, progress,
                                 keep_duplicates=True)
-    finally:
-        if cache is not None:
-            cache.close()
     # Every article counts, duplicates too: each is a seed someone wrote.
     _, dropped = deduplicate(catalog.listings)
     lines = _KeyLines(config.seeds)

@@ -14,7 +14,8 @@ from typing import Callable
 from .errors import SeedError, SeedWarning
 from .model import Article
 from .normalize import normalize_article
-from .catalog import deduplicate, display_cut, scan_seed_files
+from .catalog import deduplicate
+from .scan import display_cut, scan_seed_files
 from .seeds import FrontMatter, read_front_matter
 
 Progress = Callable[[int, int], None]  # (seeds done, seeds in all)

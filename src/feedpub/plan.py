@@ -13,28 +13,28 @@ Output layout (subscribers depend on it; see README "URL layout")::
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .version import __version__
-from .cache import Cache
-from .catalog import Catalog, Progress, Resolver, build_catalog
+from .build_cache import BuildCache
+from .catalog import Catalog, Progress, build_catalog
 from .config import Config
 from .errors import ConfigError
 from .filters import FilterCounts, apply_filters
 from hashlib import blake2b
 from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
+from .resolver import Resolver
+from .scan import SeedFiles
 from .render import ArchiveLinks, FeedDates, FeedMeta, TopicRef, render_feed_chunks
 from .site_index import HEADLINES, INDEX_PATH, IndexEntry
-from .topics import assign_slugs, display_names, topic_key
+from .topics import Topic, assign_slugs, display_names, topic_key
 
 # The file name of a feed is its base plus the format's suffix.
 SUFFIXES = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
-OVERALL_BASE = "all"
-TOPIC_BASE = "topics/{slug}"
+OVERALL_BASE = "all"  # a topic's base is Topic.base (topics.TOPIC_BASE)
 ARCHIVE_BASE = "archive/{feed}/{page}"
 # RFC 5005 defines archives for Atom (and RSS through atom:link); JSON Feed has none.
 ARCHIVE_FORMATS = ("rss", "atom")
@@ -45,20 +45,6 @@ RENDER_BATCH = 500
 
 def feed_path(base: str, fmt: str) -> str:
     return base + SUFFIXES[fmt]
-
-
-@dataclass(frozen=True, slots=True)
-class Topic:
-    """A topic that gets feeds: its key, display name, slug and article count."""
-
-    key: str
-    name: str
-    slug: str
-    count: int
-
-    @property
-    def base(self) -> str:
-        return TOPIC_BASE.format(slug=self.slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,16 +161,18 @@ class Plan:
 
 
 def plan_build(
-    config: Config, progress: Progress | None = None, cache: Cache | None = None, jobs: int = 1,
-    files: list[tuple[str, os.stat_result | None]] | None = None,
+    config: Config, progress: Progress | None = None, cache: BuildCache | None = None, jobs: int = 1,
+    files: SeedFiles | None = None,
 ) -> Plan:
     """Catalog, filter and group the seeds of ``config`` into the files to write.
 
-    ``cache`` (optional) makes unchanged seeds free; ``jobs`` processes parse
-    the rest. ``files``: the seeds folder's scan, with stats, if already taken.
+    ``cache`` (build_cache.open_cache; None: none) makes unchanged seeds free;
+    ``jobs`` processes parse the rest. ``files``: the seeds folder's scan,
+    with stats, if already taken.
     """
     if not config.seeds.is_dir():
         raise ConfigError(f"seeds folder not found: {config.seeds}")
+    cache = cache if cache is not None else BuildCache(None)
     catalog = build_catalog(config.seeds, config.patterns, config.timezone, cache, jobs, progress, files)
     counts = FilterCounts()
     listings = list(apply_filters(catalog.listings, config, counts))

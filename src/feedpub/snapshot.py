@@ -27,7 +27,7 @@ from .config import Config
 from .errors import SeedError, SeedWarning
 from .filters import FilterCounts
 from hashlib import blake2b
-from .plan import Topic
+from .topics import Topic
 
 if TYPE_CHECKING:
     from .build import BuildReport

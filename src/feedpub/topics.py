@@ -14,11 +14,14 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from typing import Iterable
 
 from hashlib import sha256
 
 MAX_SLUG_LENGTH = 60
+# The base of a topic's feed paths (plan.py adds the format's suffix).
+TOPIC_BASE = "topics/{slug}"
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 _WHITESPACE = re.compile(r"\s+")
 # Names Windows refuses as file names whatever the extension.
@@ -27,6 +30,20 @@ _RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{n}" for p in ("com", "lpt") fo
 _TRANSLITERATIONS = str.maketrans(
     {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "ł": "l", "ı": "i", "ŧ": "t"}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A topic that gets feeds: its key, display name, slug and article count."""
+
+    key: str
+    name: str
+    slug: str
+    count: int
+
+    @property
+    def base(self) -> str:
+        return TOPIC_BASE.format(slug=self.slug)
 
 
 @functools.lru_cache(maxsize=65536)

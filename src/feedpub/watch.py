@@ -27,7 +27,7 @@ from stat import S_ISDIR, S_ISREG
 from typing import Callable, Iterable
 
 from .build import BuildReport, build
-from .catalog import SeedFiles, scan_seed_files
+from .scan import SeedFiles, scan_seed_files
 from .config import Config
 from .errors import FeedpubError
 
@@ -181,12 +181,12 @@ class _SeedOrConfig:
             return False
         if any(part.startswith(".") for part in parts):
             return False
-        # fnmatchcase: the build matches names case-sensitively (catalog.scan_seed_files).
+        # fnmatchcase: the build matches names case-sensitively (scan.scan_seed_files).
         return any(fnmatch.fnmatchcase(changed.name, pattern) for pattern in self.patterns) or not changed.is_file()
 
 
 class LiveScan:
-    """The scan of the seeds folder (catalog.SeedFiles) a build needs, kept
+    """The scan of the seeds folder (scan.SeedFiles) a build needs, kept
     up to date from file events: after an edit, only the files the events
     name are looked at again, not every seed.
 

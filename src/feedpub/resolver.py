@@ -1,0 +1,100 @@
+"""Full Articles for the Listings that make it into a feed, loaded on demand.
+
+The catalog keeps only a compact Listing per seed; rendering needs whole
+Articles for the few items of each feed. They come from the cache's records
+(build_cache.py), else from reading the seed again, and a bounded number stay
+loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+
+from .model import Article, Listing
+
+if TYPE_CHECKING:
+    from .build_cache import BuildCache
+
+# Most full Articles a Resolver keeps loaded at once, and the most that rendering
+# in worker processes preloads (past it the main process renders).
+RESOLVER_MEMORY = 20_000
+
+
+class Resolver:
+    """Full Articles for Listings: from the cache's records, else by reading the
+    seed again (and giving the cache its record, for the rest of the build).
+    Remembers what it loaded, up to RESOLVER_MEMORY articles, since one article
+    is often in several feeds."""
+
+    def __init__(self, root: Path, timezone: str, cache: BuildCache) -> None:
+        self._root, self._timezone, self._cache = root, timezone, cache
+        self._memo: dict[str, Article] = {}
+
+    def preload(self, listings: Iterable[Listing]) -> bool:
+        """Load the Articles of ``listings`` now, if they fit in memory at once.
+        True when they do: :meth:`articles` then needs neither cache nor disk,
+        which is what rendering in forked processes needs."""
+        wanted = {listing.source for listing in listings}
+        if len(wanted) > RESOLVER_MEMORY:
+            return False
+        self._ensure(sorted(wanted))
+        return True
+
+    def articles(self, listings: Sequence[Listing]) -> list[Article]:
+        """The Articles of ``listings``, in their order."""
+        self._ensure([listing.source for listing in listings])
+        return [self._memo[listing.source] for listing in listings]
+
+    def batches(self, listings: Sequence[Listing], size: int) -> Iterator[list[Article]]:
+        """The Articles of ``listings`` in order, ``size`` at a time: a feed of
+        any length costs at most RESOLVER_MEMORY loaded articles."""
+        for start in range(0, len(listings), size):
+            yield self.articles(listings[start:start + size])
+
+    def _ensure(self, sources: list[str]) -> None:
+        """Have every one of ``sources`` in the memo. When the memo would
+        outgrow its bound it keeps only those of ``sources`` (still wanted
+        now) and forgets the rest."""
+        missing = [source for source in dict.fromkeys(sources) if source not in self._memo]
+        if not missing:
+            return
+        if len(self._memo) + len(missing) > RESOLVER_MEMORY:
+            self._memo = {source: self._memo[source] for source in sources if source in self._memo}
+        self._load(missing)
+
+    def _load(self, sources: list[str]) -> None:
+        from .records import article_to_record, record_to_article
+
+        keys = _cache_keys(sources)
+        records = self._cache.records(list(keys.values()))
+        read = []
+        for source in sources:
+            record = records.get(keys[source])
+            article = None
+            if record is not None:
+                try:
+                    article = record_to_article(record, source)
+                except ValueError:
+                    article = None
+            if article is None:
+                article = self._read(source)
+                read.append(source)
+            self._memo[source] = article
+        if read:
+            self._cache.keep_records((keys[source], article_to_record(self._memo[source])) for source in read)
+
+    def _read(self, source: str) -> Article:
+        from zoneinfo import ZoneInfo
+
+        from .loader import load_article
+
+        article, _ = load_article(Path(source), self._root, source, ZoneInfo(self._timezone))
+        return article
+
+
+def _cache_keys(sources: list[str]) -> dict[str, str]:
+    """The cache key (absolute path) of each seed as messages show it."""
+    cwd = os.getcwd()
+    return {source: source if os.path.isabs(source) else os.path.join(cwd, source) for source in sources}

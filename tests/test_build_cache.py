@@ -1,0 +1,104 @@
+"""The build cache as the pipeline asks it: a failing or absent cache is no cache."""
+
+import sqlite3
+import warnings
+
+import pytest
+
+from feedpub import build
+from feedpub.build_cache import BuildCache
+from feedpub.cache import Cache
+
+from conftest import article_fields, feed_files, make_config, write_seed
+
+# Every method of the sqlite cache a build calls.
+QUESTIONS = ["seeds", "put_seeds", "restat", "forget_seeds", "records", "outputs", "put_outputs", "last_build",
+             "has_build", "put_build", "forget_build"]
+
+
+def write_corpus(seeds, edited: bool = False) -> None:
+    for n in range(1, 8):
+        title = "Edited" if edited and n == 3 else f"Title {n}"
+        write_seed(seeds, f"{n}.txt", **article_fields(n, topics=["AI"] if n % 2 else ["Robotics"], title=title))
+    write_seed(seeds, "bad.txt", text="---\ntitle: [unclosed\n---\n")
+
+
+def messages(report):
+    return [str(e) for e in report.errors], [str(w) for w in report.warnings]
+
+
+@pytest.mark.parametrize("failing", QUESTIONS)
+def test_a_cache_that_fails_during_a_build_is_dropped_silently_and_the_feeds_are_the_same(
+        tmp_path, monkeypatch, failing):
+    seeds = tmp_path / "seeds"
+    write_corpus(seeds)
+    config = make_config(tmp_path)
+    build(config)
+    (seeds / "gone.txt").write_text("not a seed")
+    build(config)
+    (seeds / "gone.txt").unlink()  # a seed row to forget
+    write_corpus(seeds, edited=True)
+    (seeds / "7.txt").touch()  # new stats, same bytes: a row to restat
+    reference = make_config(tmp_path, cache=False, out=tmp_path / "reference")
+    expected = build(reference)
+
+    calls = []
+
+    def spy(name, real):
+        def method(self, *args, **kwargs):
+            calls.append(name)
+            if name == failing:
+                raise sqlite3.OperationalError("disk I/O error")
+            return real(self, *args, **kwargs)
+        return method
+
+    with monkeypatch.context() as patch:
+        for name in QUESTIONS:
+            patch.setattr(Cache, name, spy(name, getattr(Cache, name)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the cache saves work; its failing is nobody's business
+            report = build(config)
+    if failing in calls:
+        assert calls[calls.index(failing) + 1:] == []  # after it failed, the build went without it
+    assert feed_files(config.out) == feed_files(reference.out)
+    assert messages(report) == messages(expected)
+    assert messages(build(config)) == messages(expected)  # and the next build, with it again, too
+    assert feed_files(config.out) == feed_files(reference.out)
+
+
+def test_every_question_reaches_the_cache_in_an_edit_build(tmp_path, monkeypatch):
+    """The test above fails each method: each must be called for it to mean anything."""
+    seeds = tmp_path / "seeds"
+    write_corpus(seeds)
+    config = make_config(tmp_path)
+    build(config)
+    (seeds / "gone.txt").write_text("not a seed")
+    build(config)
+    (seeds / "gone.txt").unlink()
+    write_corpus(seeds, edited=True)
+    (seeds / "7.txt").touch()
+    calls = set()
+    for name in QUESTIONS:
+        real = getattr(Cache, name)
+        monkeypatch.setattr(Cache, name, lambda self, *args, _name=name, _real=real: calls.add(_name)
+                            or _real(self, *args))
+    build(config)
+    assert calls == set(QUESTIONS)
+
+
+def test_without_a_cache_nothing_is_known_and_nothing_kept(tmp_path):
+    config = make_config(tmp_path)
+    cache = BuildCache(None)
+    cache.put_seed(("/seeds/1.txt",) + (0,) * 15)
+    cache.restat_seed((1, 2, 3, 4, "/seeds/1.txt"))
+    cache.finish_seeds({"/seeds/2.txt"})
+    cache.put_outputs([("/feeds/all.rss.xml", "f", 1, 2)])
+    cache.put_build(config, "digest", None, [])
+    assert not cache.enabled
+    assert (cache.seeds(), cache.outputs(), cache.has_build(), cache.last_build(config, "digest")) == (
+        {}, {}, False, None)
+    assert cache.records(["/seeds/1.txt"]) == {}
+    cache.keep_records([("/seeds/1.txt", "{}")])  # for the rest of this build only
+    assert cache.records(["/seeds/1.txt", "/seeds/2.txt"]) == {"/seeds/1.txt": "{}"}
+    cache.close()
+    assert not config.cache_dir.exists()
