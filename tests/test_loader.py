@@ -491,9 +491,15 @@ NODE_STARTS = ["title: &a x", "title: - &a x", "topics:\n-   *a", "title: *a", "
 # quoted scalar that never closes, an indicator is not inside quotes.
 NODE_STARTS += ["title: 'it''s'\nexcerpt: &a x", 'title: "a \\" b"\nexcerpt: &a x\ncategory: "c"',
                 "title: x # it's: 'y\nexcerpt: &a z\ncategory: 'w'", "excerpt: |\n  'a\ntitle: &a x\ncategory: 'b'",
-                "title: 'a: @b", 'title: "a\\\\"\nexcerpt: @b\ncategory: "c"', "topics: ['a', &b c]"]
+                "title: 'a: @b", 'title: "a\\\\"\nexcerpt: @b\ncategory: "c"', "topics: ['a', &b c]",
+                # A quote inside plain text that only looks as if it opened a scalar.
+                "title: Rock, 'n roll is back\nexcerpt: !vault token\ntype: it's",
+                "title: Markets - 'live\ntopics: [Markets, >]\ntype: it's",
+                "title: x\n  'y\nexcerpt: !!binary SGVsbG8=\ntype: it's", 'title: x - "y\nexcerpt: &a z\ntype: "w"',
+                # A quoted scalar over two lines: what follows is not trusted.
+                "title: 'a\n  b'\nexcerpt: 'c: @d'"]
 IN_TEXT = ["title: AT&T & co", "title: a @b c", "title: 5 > 3 | 4", "title: \"x @y\"", "title: well-*known* x:&y",
-           "title: \"Q&A: @reuters\"", "title: 'Q&a: & #1 ''x'': |'", 'title: "a \\": @c \\\\"', "title: \"a\n  b: @c\"",
+           "title: \"Q&A: @reuters\"", "title: 'Q&a: & #1 ''x'': |'", 'title: "a \\": @c \\\\"', 
            "title: x # it's\nexcerpt: 'a: &b'", "title: 'it''s: &x'", "topics: ['a', '&b c']",
            "webUrl: https://x.example/caf%C3%A9-%E5%8C%97?a=1&b=-%20",
            "webUrl: https://x.example/a?b=1&c=%C3%A9#d", "title: it's 100% *so* !cool `code`"]
@@ -511,4 +517,21 @@ def test_an_indicator_inside_text_keeps_the_fast_path(line):
     key = line.split(":")[0]
     text = "\n".join(row for row in text.split("\n") if not row.startswith(key + ":")).replace("---\n", f"---\n{line}\n", 1)
     assert loader._syntax_reads_alike(f"\n{line}\n".encode())
+    assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+# Found by a reviewer: a quote inside plain text seemed to open a scalar that
+# reached the next line's apostrophe, and a tag or a flow '>' in between went
+# to yaml-rs, which publishes what PyYAML refuses.
+FOOLING_QUOTES = [
+    "title: Rock, 'n roll is back\nexcerpt: !vault secret-token",
+    "title: Markets - 'live\ntopics: [Markets, >]",
+    "title: x\n  'y\nexcerpt: !!binary SGVsbG8=",
+]
+
+
+@pytest.mark.parametrize("lines", FOOLING_QUOTES)
+def test_a_quote_inside_plain_text_does_not_hide_what_follows(lines):
+    text = f"---\n{lines}\nwebUrl: https://ex.org/a\npublishedDateTime: 2021-01-26T21:12:00Z\npublished: true\ntype: it's\n---\n"
+    assert loader._load_fast(text.encode(), "seed.txt", timezone.utc) is None
     assert outcome(text, fast=True) == outcome(text, fast=False)

@@ -263,12 +263,17 @@ def _starts_node(block: bytes, at: int, starts_after: bytes) -> bool:
 
 
 def _in_quoted_scalar(block: bytes, offset: int) -> bool:
-    """Whether ``offset`` is inside a quoted scalar, found as YAML's scanner
-    finds them, from the block's start: a quote opens a scalar only where a
-    node starts (`it's` is text), a '#' after a blank starts a comment. No
-    when a scalar before it never closes, or when the block holds a block
-    scalar, whose lines are text to both parsers but could look like quotes
-    and comments here."""
+    """Whether ``offset`` is inside a quoted scalar that opens and closes on
+    one line, found from the block's start as YAML's scanner finds them: a
+    quote where a node could start opens one, a '#' after a blank starts a
+    comment. A quote inside plain text can look as if it stood where a node
+    starts (`title: Rock, 'n roll`: ',' is a flow indicator only in a flow),
+    but then what it seems to open is plain text on that line too, where an
+    indicator after ', ', '- ' or '[' is text as well (after ': ' both
+    parsers refuse it). So no when a quote does not close on its line, which
+    a quote inside plain text could make reach across lines, and no when the
+    block holds a block scalar, whose lines are text to both parsers but
+    could look like quotes and comments here."""
     if _BLOCK_SCALAR.search(block):
         return False
     at = 0
@@ -283,8 +288,10 @@ def _in_quoted_scalar(block: bytes, offset: int) -> bool:
             at = start + 1
         else:
             end = _closing_quote(block, start)
-            if end < 0 or end > offset:
-                return end > offset
+            if end < 0 or block.find(b"\n", start, end) >= 0:
+                return False  # never closes, or closes on another line
+            if end > offset:
+                return True
             at = end + 1
     return False
 
