@@ -95,10 +95,37 @@ def test_without_a_cache_nothing_is_known_and_nothing_kept(tmp_path):
     cache.put_outputs([("/feeds/all.rss.xml", "f", 1, 2)])
     cache.put_build(config, "digest", None, [])
     assert not cache.enabled
-    assert (cache.seeds(), cache.outputs(), cache.has_build(), cache.last_build(config, "digest")) == (
-        {}, {}, False, None)
+    assert (list(cache.seeds()), cache.outputs(), cache.has_build(), cache.last_build(config, "digest")) == (
+        [], {}, False, None)
     assert cache.records(["/seeds/1.txt"]) == {}
     cache.keep_records([("/seeds/1.txt", "{}")])  # for the rest of this build only
     assert cache.records(["/seeds/1.txt", "/seeds/2.txt"]) == {"/seeds/1.txt": "{}"}
     cache.close()
     assert not config.cache_dir.exists()
+
+
+def test_a_cache_that_fails_while_its_rows_are_read_answers_for_the_seeds_before_only(tmp_path, monkeypatch):
+    """Seed rows are read one by one along with the scan: sqlite failing
+    halfway drops the cache there, and the seeds after it are read again."""
+    seeds = tmp_path / "seeds"
+    write_corpus(seeds)
+    config = make_config(tmp_path)
+    build(config)
+    write_corpus(seeds, edited=True)
+    reference = make_config(tmp_path, cache=False, out=tmp_path / "reference")
+    expected = build(reference)
+    real = Cache.seeds
+
+    def failing_halfway(self):
+        for n, row in enumerate(real(self)):
+            if n == 5:
+                raise sqlite3.OperationalError("disk I/O error")
+            yield row
+
+    monkeypatch.setattr(Cache, "seeds", failing_halfway)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = build(config)
+    assert feed_files(config.out) == feed_files(reference.out)
+    assert messages(report) == messages(expected)
+    assert 0 < report.parsed < report.read

@@ -133,6 +133,27 @@ def test_a_touched_seed_is_hashed_not_parsed(tmp_path):
     assert report.parsed == 0
 
 
+def test_seeds_in_any_order_of_names_are_answered_by_the_cache(tmp_path):
+    """The cache's rows are read in path order along with the scan: names
+    that sort around folders, non-ASCII names and names that are not UTF-8
+    (kept under escaped keys) are all found."""
+    seeds = tmp_path / "seeds"
+    names = ["a.txt", "a-b.txt", "sub/z.txt", "sub.txt", "é.txt", "🔥.txt", "Z.txt",
+             os.fsdecode(b"caf\xe9.txt"), os.fsdecode(b"b\xff.txt"), "sub/" + os.fsdecode(b"\xfe.txt")]
+    for n, name in enumerate(names):
+        write_seed(seeds, name, **article_fields(n))
+    _, cold = build_into(tmp_path, seeds)
+    assert cold.read == len(names) and cold.parsed == len(names)
+    os.utime(seeds / "a.txt", ns=(1, 1))  # not the last build's files: no answer from its snapshot
+    _, warm = build_into(tmp_path, seeds)
+    assert warm.read == len(names) and warm.parsed == 0
+    (seeds / "sub.txt").unlink()
+    config, fewer = build_into(tmp_path, seeds)
+    assert fewer.read == len(names) - 1 and fewer.parsed == 0
+    with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:  # the gone seed's row, and only it, is dropped
+        assert db.execute("SELECT count(*) FROM seeds").fetchone()[0] == len(names) - 1
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "bad record", "bad row"])
 def test_a_damaged_cache_is_detected_and_never_trusted(corpus, reference, tmp_path, damage):
     config, _ = build_into(tmp_path, corpus)

@@ -29,7 +29,7 @@ import sqlite3
 import warnings
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .cache import Cache, reset
 from .config import Config
@@ -71,9 +71,20 @@ class BuildCache:
 
     # Seeds: one row per seed file (cache.SeedRow's fields, as a plain tuple).
 
-    def seeds(self) -> dict[str, tuple]:
-        """Every well-formed seed row, by path, without its Article record."""
-        return self._ask(Cache.seeds, {})
+    def seeds(self) -> Iterator[tuple]:
+        """Every well-formed seed row, without its Article record, in the
+        order of the paths, which is a scan's (see Cache.seeds): read them all
+        before keeping any row. A cache that fails midway ends the rows there,
+        as :meth:`_ask` would: the seeds after are read again."""
+        if self._database is None or os.getpid() != self._pid:
+            return iter(())
+        return self._seed_rows(self._database)
+
+    def _seed_rows(self, database: Cache) -> Iterator[tuple]:
+        try:
+            yield from database.seeds()
+        except sqlite3.DatabaseError:
+            self._drop()
 
     def put_seed(self, row: tuple) -> None:
         """Keep a seed's row for the next build (written in batches)."""
@@ -181,7 +192,8 @@ class BuildCache:
 
     def _ask(self, question: Callable[[Cache], T], default: T) -> T:
         """``question(database)``, or ``default`` without a cache: the one place
-        where a failing cache becomes no cache."""
+        where a failing cache becomes no cache (with _seed_rows, its form for
+        rows read one by one)."""
         if self._database is None or os.getpid() != self._pid:
             return default
         try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from hashlib import blake2b
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from .cache import TOPIC_SEPARATOR, dumps
 from .errors import SeedError, SeedWarning
@@ -66,42 +66,52 @@ def build_catalog(
     included, and leaves :func:`deduplicate` to the caller."""
     catalog = Catalog()
     root = root.absolute()  # cache keys are absolute paths
-    # Rows are plain tuples in SeedRow's field order: 100,000 dataclass
-    # instances would cost a warm build more than everything else it does.
-    known = cache.seeds()
+    # The cache's rows are walked with the scan, both in path order: a row
+    # (a plain tuple in SeedRow's field order: 100,000 dataclass instances
+    # would cost a warm build more than everything else it does) is read
+    # when its seed comes up and dropped once its Listing is made. Every row
+    # at once would take 800 MB at 1,000,000 seeds.
+    cached = _CachedRows(cache.seeds())
     # With nothing cached (a cold build) a stat serves only the new cache
     # rows: the workers take it, in parallel, rather than the scan up front.
     scanned = files is None
-    scan = scan_seed_files(root, patterns, with_stat=bool(known)) if files is None else files
+    scan = scan_seed_files(root, patterns, with_stat=cached.any) if files is None else files
     links = scan.links
     catalog.read = len(scan.files)
     catalog.warnings.extend(scan.warnings)
-    tasks: list[tuple[str, str, str, str | None, str, bool, bool]] = []
     cut = display_cut(root)
     folder = str(root)
-    want_stat = not known and cache.enabled
-    for path, stat in scan.files:
-        row = known.get(path)
+    want_stat = not cached.any and cache.enabled
+    topic_tuples: dict[str, tuple[str, ...]] = {}  # one tuple, and one str per topic, shared by all Listings
+    # First pass: per seed, what its cached row says (its Listing, or a
+    # _Noted), and the seeds the cache does not answer for, to read. Of a
+    # seed to read, what the row says is kept for when its bytes turn out
+    # unchanged.
+    outcomes: list[Listing | _Noted | None] = []
+    to_read = bytearray(len(scan.files))
+    tasks: list[tuple[str, str, int, str | None, str, bool, bool]] = []
+    for index, (path, stat) in enumerate(scan.files):
+        row = cached.take(path)
+        outcomes.append(None if row is None else _outcome(row, path[cut:], topic_tuples))
         if not _answers(row, stat, path, links):
             # A link's hash says nothing of where it leads: parse it again.
-            hash_ = row[5] if row and path not in links else None
-            tasks.append((path, folder, path[cut:], hash_, timezone, cache.enabled, want_stat))
+            hash_ = row[5] if row is not None and path not in links else None
+            # The shown path is cut in the worker: a task per seed of a cold
+            # build lives until its result is taken.
+            tasks.append((path, folder, cut, hash_, timezone, cache.enabled, want_stat))
+            to_read[index] = 1
+    gone = cached.rest()  # every row is read before the cache is written to
     done = len(scan.files) - len(tasks)
-    # One pass in file order: a seed's row is the cache's, or else the next
-    # result (tasks are in file order too). Listings are made as rows come;
-    # a row, read from the cache or made of a result, is dropped as soon as
-    # its Listing is made: at 1,000,000 seeds, keeping every row until the
-    # end costs 500 MB. What is left in ``known`` then is seeds now gone.
+    # Second pass, in file order: a seed to read takes the next result
+    # (tasks are in file order too).
     results = iter(_run(tasks, jobs))
     listings = []
-    topic_tuples: dict[str, tuple[str, ...]] = {}  # one tuple, and one str per topic, shared by all Listings
-    for index, (path, stat) in enumerate(scan.files):
-        row = known.pop(path, None)
-        if not _answers(row, stat, path, links):
+    for index, outcome in enumerate(outcomes):
+        if to_read[index]:
+            path, stat = scan.files[index]
             result = next(results)
             if result[0] == "same":  # only with a known hash, so the scan took the stat
                 cache.restat_seed((*stat, path))
-                row = (path, *stat) + row[5:]
             else:
                 _, digest, listing, record, warnings, error, taken, lasting = result
                 stats = stat if stat is not None else taken
@@ -110,30 +120,22 @@ def build_catalog(
                     cache.put_seed(row)  # a SeedRow, as the plain tuple sqlite takes
                 else:
                     cache.forget_seed(path)  # not the seed's content: read it again next time
+                outcome = _outcome(row, path[cut:], topic_tuples)
+                if scanned and stat is None:
+                    # The workers took the stats this scan left out; the files' digest needs them.
+                    scan.files[index] = (path, stats)
                 catalog.parsed += 1
             done += 1
             if progress is not None:
                 progress(done, len(scan.files))
-        (_, size, mtime, ctime, inode, _, id_, published_ts, updated_ts, published, quality, topics, digest, _,
-         warnings, error) = row
-        if scanned and stat is None:
-            # The workers took the stats this scan left out; the files' digest needs them.
-            scan.files[index] = (path, (size, mtime, ctime, inode))
-        source = path[cut:]
-        if warnings != "[]":
-            for message, line in json.loads(warnings):
-                catalog.warnings.append(SeedWarning(source, message, line))
-        if error is not None:
-            message, line = json.loads(error)
-            catalog.errors.append(SeedError(source, message, line))
+        if type(outcome) is Listing:
+            listings.append(outcome)
         else:
-            names = topic_tuples.get(topics)
-            if names is None:
-                names = topic_tuples[topics] = tuple(topics.split(TOPIC_SEPARATOR)) if topics else ()
-            listings.append(Listing(id_, published_ts, updated_ts, published == 1, quality, names, source, digest))
+            _add_noted(catalog, listings, outcome)  # type: ignore[arg-type]
+    outcomes = []
     if next(results, None) is not None:  # also lets the worker pool shut down now
         raise RuntimeError("more results than seeds to parse")
-    cache.finish_seeds(set(known))
+    cache.finish_seeds(set(gone))
     if scanned:
         catalog.files_digest = scan.digest()
     if keep_duplicates:
@@ -154,6 +156,74 @@ def _answers(row: tuple | None, stat: StatKey | None, path: str, links: dict[str
     is the one the row was made with, and it is not a link (whose hash says
     nothing of where it leads)."""
     return row is not None and row[1:5] == stat and path not in links
+
+
+class _Noted(NamedTuple):
+    """A seed with warnings or an error, as the catalog lists it: its Listing
+    (None when it failed) and its messages, as the cache keeps them (JSON)."""
+
+    listing: Listing | None
+    source: str
+    warnings: str
+    error: str | None
+
+
+def _outcome(row: tuple, source: str, topic_tuples: dict[str, tuple[str, ...]]) -> Listing | _Noted:
+    """What a seed's row (SeedRow's fields) lists: its Listing, or a _Noted
+    when it has warnings or an error. ``topic_tuples`` shares one tuple of
+    topic names among all seeds with the same topics."""
+    (_, _, _, _, _, _, id_, published_ts, updated_ts, published, quality, topics, digest, _, warnings, error) = row
+    listing = None
+    if error is None:
+        names = topic_tuples.get(topics)
+        if names is None:
+            names = topic_tuples[topics] = tuple(topics.split(TOPIC_SEPARATOR)) if topics else ()
+        listing = Listing(id_, published_ts, updated_ts, published == 1, quality, names, source, digest)
+        if warnings == "[]":
+            return listing
+    return _Noted(listing, source, warnings, error)
+
+
+def _add_noted(catalog: Catalog, listings: list[Listing], noted: _Noted) -> None:
+    for message, line in json.loads(noted.warnings):
+        catalog.warnings.append(SeedWarning(noted.source, message, line))
+    if noted.error is not None:
+        message, line = json.loads(noted.error)
+        catalog.errors.append(SeedError(noted.source, message, line))
+    else:
+        listings.append(noted.listing)  # type: ignore[arg-type]
+
+
+class _CachedRows:
+    """The cache's seed rows (BuildCache.seeds), taken in path order along
+    with a scan in the same order."""
+
+    def __init__(self, rows: Iterator[tuple]) -> None:
+        self._gone: list[str] = []
+        self._rows = rows
+        self._next = next(self._rows, None)
+        self.any = self._next is not None
+
+    def take(self, path: str) -> tuple | None:
+        """The row of ``path``, if the cache has one; paths must come in
+        increasing order. Rows passed over are of seeds no longer there."""
+        row = self._next
+        while row is not None and row[0] < path:
+            self._gone.append(row[0])
+            row = next(self._rows, None)
+        if row is not None and row[0] == path:
+            self._next = next(self._rows, None)
+            return row
+        self._next = row
+        return None
+
+    def rest(self) -> list[str]:
+        """The paths of every row not taken: seeds no longer there."""
+        if self._next is not None:
+            self._gone.append(self._next[0])
+            self._gone.extend(row[0] for row in self._rows)
+            self._next = None
+        return self._gone
 
 
 def deduplicate(items: list) -> tuple[list, list[SeedWarning]]:
@@ -188,8 +258,9 @@ def _run(tasks: list, jobs: int) -> Iterable[tuple]:
     return ordered_map(load_task, tasks, jobs, PARALLEL_MIN_SEEDS)
 
 
-def load_task(task: tuple[str, str, str, str | None, str, bool, bool]) -> tuple:
+def load_task(task: tuple[str, str, int, str | None, str, bool, bool]) -> tuple:
     """Worker: read one seed, and unless its hash is ``known``, normalize it.
+    Messages show its path without its first ``cut`` characters.
 
     Returns ("same", hash) or ("new", hash, listing columns, record JSON,
     warnings JSON, error JSON, (size, mtime_ns, ctime_ns, inode) if asked
@@ -201,7 +272,8 @@ def load_task(task: tuple[str, str, str, str | None, str, bool, bool]) -> tuple:
     if _worker is None:
         _worker = _WorkerModules()
     w = _worker
-    path, root, display, known, timezone, want_record, want_stat = task
+    path, root, cut, known, timezone, want_record, want_stat = task
+    display = path[cut:]
     try:
         raw, info = w.read_seed_file(path, root, display)
     except SeedError as error:

@@ -14,13 +14,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 from hashlib import blake2b
+from array import array
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from .errors import SeedWarning
-from .parallel import batched
 from .seeds import file_kind
 
 # What the cache compares of a seed's stat: (size, mtime_ns, ctime_ns, inode).
@@ -37,7 +38,7 @@ class SeedFiles:
     """What a scan of the seeds folder found.
 
     ``files``: each seed file (path joined to the root) with its StatKey
-    (None without one), in relative POSIX path order. ``links``: the real path of
+    (None without one), in path order (on POSIX, relative POSIX path order). ``links``: the real path of
     each seed that is a symbolic link; what reading such a seed gives depends
     on where it leads and on the seeds folder, not only on its bytes, so it is
     never answered from the cache. ``warnings``: what was skipped, and why.
@@ -49,7 +50,7 @@ class SeedFiles:
 
     def digest(self) -> str:
         """:func:`files_digest` of this scan (it must have taken the stats)."""
-        return files_digest(((path, *(stat or NO_STAT)) for path, stat in self.files), self.links, self.warnings)
+        return files_digest(self.files, self.links, self.warnings)
 
 
 def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = True) -> SeedFiles:
@@ -65,65 +66,71 @@ def scan_seed_files(root: Path, patterns: tuple[str, ...], with_stat: bool = Tru
     (OSError): publishing nothing from it would empty every feed.
     """
     scan = SeedFiles()
-    found: list[tuple[str, str, StatKey | None]] = []
+    found: list[tuple[str, StatKey | None]] = []
     suffixes, matches = _name_matcher(patterns)
     cut = display_cut(root)
+    top = str(root)
     real_root = os.path.realpath(root)
     too_long = _path_limit(root)
     # A character takes at most 4 bytes: shorter paths need no encoding to tell.
     short = too_long // 4 if too_long is not None else sys.maxsize
-    stack = [(str(root), "")]
+    stack = [top]
     while stack:
-        folder, relative = stack.pop()
+        folder = stack.pop()
         try:
+            # Entries are taken as the listing gives them, not gathered first:
+            # a list of 1,000,000 DirEntry objects would take 200 MB.
             with os.scandir(folder) as listing:
-                entries = list(listing)
+                for entry in listing:
+                    name = entry.name
+                    if name.startswith("."):
+                        continue
+                    path = entry.path
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            kind = "folder"
+                        elif name.endswith(suffixes) if suffixes else matches(name):  # type: ignore[misc]
+                            kind = "file"
+                        else:
+                            continue
+                        if len(path) >= short and len(os.fsencode(path)) >= too_long:  # type: ignore[operator]
+                            scan.warnings.append(
+                                SeedWarning(path[cut:], "path longer than the system allows; skipped"))
+                        elif kind == "folder":
+                            stack.append(path)
+                        elif entry.is_file(follow_symlinks=False):
+                            stat = None
+                            if with_stat:
+                                try:
+                                    # Not entry.stat(): on Windows its st_ino is always 0.
+                                    info = os.lstat(path)
+                                    # What _stat_key takes, without a call per seed.
+                                    stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+                                except OSError:  # e.g. in a folder that can be listed but not entered
+                                    pass
+                            found.append((path, stat))
+                        elif entry.is_symlink():
+                            _scan_link(scan, found, path, real_root, cut)
+                        else:
+                            kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
+                            scan.warnings.append(SeedWarning(path[cut:], f"not a regular file ({kind}); skipped"))
+                    except OSError as error:  # only where the folder does not tell the file's type
+                        scan.warnings.append(SeedWarning(path[cut:], f"cannot read: {error.strerror}; skipped"))
         except OSError as error:
-            if not relative:
+            if folder == top:
                 raise
             message = f"cannot read folder: {error.strerror}; its seeds are skipped"
             scan.warnings.append(SeedWarning(folder[cut:], message))
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            path = entry.path
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    kind = "folder"
-                elif name.endswith(suffixes) if suffixes else matches(name):  # type: ignore[misc]
-                    kind = "file"
-                else:
-                    continue
-                if len(path) >= short and len(os.fsencode(path)) >= too_long:  # type: ignore[operator]
-                    scan.warnings.append(SeedWarning(path[cut:], "path longer than the system allows; skipped"))
-                elif kind == "folder":
-                    stack.append((path, f"{relative}{name}/"))
-                elif entry.is_file(follow_symlinks=False):
-                    stat = None
-                    if with_stat:
-                        try:
-                            # Not entry.stat(): each entry of the listing would keep its whole
-                            # os.stat_result for as long as the listing lives.
-                            stat = stat_key(os.lstat(path))
-                        except OSError:  # e.g. in a folder that can be listed but not entered: reading says why
-                            pass
-                    found.append((relative + name, path, stat))
-                elif entry.is_symlink():
-                    _scan_link(scan, found, relative + name, path, real_root, cut)
-                else:
-                    kind = file_kind(entry.stat(follow_symlinks=False).st_mode)
-                    scan.warnings.append(SeedWarning(path[cut:], f"not a regular file ({kind}); skipped"))
-            except OSError as error:  # only where the folder does not tell the file's type
-                scan.warnings.append(SeedWarning(path[cut:], f"cannot read: {error.strerror}; skipped"))
-    found.sort(key=_first)
-    scan.files = [(path, stat) for _, path, stat in found]
+    # The order of the paths as strings, which is the cache's order of its
+    # rows (build_catalog walks both at once). Every path starts with the
+    # root's: on POSIX, the order of the relative paths.
+    found.sort(key=itemgetter(0))
+    scan.files = found
     scan.warnings.sort(key=_by_path)  # path order, not the folder listing's (which varies by file system)
     return scan
 
 
-def _scan_link(scan: SeedFiles, found: list, relative: str, path: str, real_root: str, cut: int) -> None:
+def _scan_link(scan: SeedFiles, found: list, path: str, real_root: str, cut: int) -> None:
     """Add the link at ``path`` to ``found``, or a warning to ``scan`` if it
     leads nowhere or to something other than a regular file in the seeds
     folder. A link out of the folder is left for reading to refuse."""
@@ -140,7 +147,7 @@ def _scan_link(scan: SeedFiles, found: list, relative: str, path: str, real_root
         kind = file_kind(stat.st_mode)
         scan.warnings.append(SeedWarning(path[cut:], f"not a regular file (symbolic link to {kind}); skipped"))
         return
-    found.append((relative, path, stat_key(stat)))
+    found.append((path, stat_key(stat)))
     scan.links[path] = target
 
 
@@ -158,21 +165,39 @@ def _path_limit(root: Path) -> int | None:
 
 
 def files_digest(
-    files: Iterable[tuple[str, int, int, int, int]], links: dict[str, str], warnings: Iterable[SeedWarning]
+    files: Sequence[tuple[str, StatKey | None]], links: dict[str, str], warnings: Iterable[SeedWarning]
 ) -> str:
-    """One digest of seed files as (path, size, mtime_ns, ctime_ns, inode),
-    in scan order, of where links lead and of what the scan skipped: equal
+    """One digest of seed files as a scan gives them (path and StatKey), in
+    scan order, of where links lead and of what the scan skipped: equal
     digests, same files with the same stats, found the same way."""
+    digest = blake2b(digest_size=16)
+    digest.update(f"{len(files)} files\n".encode())
+    # A batch at a time, its paths and then its numbers, each by a few calls
+    # that work in C: a line of text per seed cost a warm build of 1,000,000
+    # seeds half a second more (and all the text at once would take 300 MB).
+    for start in range(0, len(files), 10_000):
+        batch = files[start:start + 10_000]
+        digest.update("\0".join(map(itemgetter(0), batch)).encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")  # no path holds one
+        stats = list(map(itemgetter(1), batch))
+        if None in stats:  # a stat not taken
+            stats = [stat or NO_STAT for stat in stats]
+        digest.update(_packed(list(chain.from_iterable(stats))))
     lines = chain(
-        (f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\n" for path, size, mtime, ctime, inode in files),
         (f"link\0{path}\0{target}\n" for path, target in links.items()),
         (f"skipped\0{warning}\n" for warning in warnings),
     )
-    digest = blake2b(digest_size=16)
-    # In batches: the text of 1,000,000 seeds at once would take 300 MB.
-    for batch in batched(lines, 10_000):
-        digest.update("".join(batch).encode("utf-8", "surrogatepass"))
+    digest.update("".join(lines).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _packed(numbers: list[int]) -> bytes:
+    """Integers as bytes, one to one: 8 bytes each, or as text when one does
+    not fit in 64 bits (an inode number past 2**63, which some file systems give)."""
+    try:
+        return b"q" + array("q", numbers).tobytes()
+    except OverflowError:
+        return b"t" + " ".join(map(str, numbers)).encode() + b"\n"
 
 
 def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[[str], object] | None]:
@@ -186,11 +211,6 @@ def _name_matcher(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], Callable[
 
 def _by_path(warning: SeedWarning) -> str:
     return warning.path
-
-
-def _first(item: tuple[str, str, StatKey | None]) -> str:
-    return item[0]
-
 
 
 def display_cut(root: Path) -> int:
