@@ -409,3 +409,14 @@ def test_a_feedpub_toml_created_next_to_the_pyproject_toml_in_use_takes_over(in_
         (in_project / "feedpub.toml").write_text('title = "From feedpub.toml"\n', encoding="utf-8")
         wait_for(lambda: watching.rebuilds[-1].config.title == "From feedpub.toml", "feedpub.toml in force")
 
+
+def test_a_link_that_led_nowhere_is_built_once_its_target_appears(tmp_path):
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "1.md", **article_fields(1))
+    (seeds / "2.md").symlink_to(seeds.absolute() / ".drafts" / "2.md")  # no event in a hidden folder
+    config = make_config(tmp_path)
+    build(config)
+    with Watching(config) as watching:
+        watching.ready(seeds)
+        write_seed(seeds / ".drafts", "2.md", **article_fields(2, title="Target appeared"))
+        wait_for(lambda: "Target appeared" in built_titles(config), "the link's seed built")

@@ -225,6 +225,7 @@ class LiveScan:
         self.files: SeedFiles | None = None
         self._seeds: tuple[Path, tuple[str, ...]] | None = None  # the folder and patterns scanned
         self._checked = True  # whether a full scan gave self.files
+        self._dangling: tuple[str, ...] = ()  # the links the last full scan skipped as leading nowhere
 
     def after(self, config: Config, paths: Iterable[Path]) -> SeedFiles | None:
         """The scan of ``config``'s seeds folder after changes to ``paths``
@@ -239,11 +240,17 @@ class LiveScan:
                 return updated
         self._seeds, self._checked = seeds, True
         self.files = _full_scan(*seeds)
+        self._dangling = _dangling_links(self.files)
         return self.files
 
     def missed_changes(self) -> bool:
         """True when the scan was updated from events since the last full
-        scan and a full scan now differs: a rebuild is owed."""
+        scan and a full scan now differs, or when a link that led nowhere
+        now leads somewhere: a rebuild is owed. (Its target may be outside
+        the seeds folder or in a hidden folder, where no event tells.)"""
+        if any(os.path.exists(path) for path in self._dangling):
+            self._dangling = ()  # the rebuild's full scan finds them again
+            return True
         if self._checked or self._seeds is None:
             return False
         self._checked = True
@@ -279,6 +286,15 @@ class LiveScan:
             stats[str(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         # The scan's order: by path below the seeds folder, which all these paths start with.
         return SeedFiles(sorted(stats.items()))
+
+
+def _dangling_links(files: SeedFiles | None) -> tuple[str, ...]:
+    """The paths of the links ``files`` skipped because they lead nowhere."""
+    if files is None:
+        return ()
+    # A warning names its path relative to the working directory, or absolute (join keeps that).
+    paths = (os.path.join(os.getcwd(), warning.path) for warning in files.warnings)
+    return tuple(path for path in paths if os.path.islink(path) and not os.path.exists(path))
 
 
 def _full_scan(root: Path, patterns: tuple[str, ...]) -> SeedFiles | None:
