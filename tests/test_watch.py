@@ -8,6 +8,7 @@ import filecmp
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ import feedparser
 import pytest
 
 from feedpub import build
-from feedpub.config import apply_overrides
+from feedpub.config import DEFAULT_CONFIG, apply_overrides, load_config
 from feedpub import watch
 from feedpub.scan import scan_seed_files
 from feedpub.watch import LiveScan, Rebuild, watch_and_build
@@ -145,13 +146,13 @@ def test_sigterm_stops_serve_watch(project):
 class Watching:
     """watch_and_build in a thread, recording every Rebuild."""
 
-    def __init__(self, config, config_file=None) -> None:
+    def __init__(self, config, config_files=None, load=None) -> None:
         self.rebuilds: list[Rebuild] = []
         self.stop = threading.Event()
         self.config = config
         self.thread = threading.Thread(
-            target=watch_and_build, args=(config, config_file, lambda: config, self.rebuilds.append, self.stop),
-            daemon=True)
+            target=watch_and_build,
+            args=(config, config_files, load or (lambda: config), self.rebuilds.append, self.stop), daemon=True)
 
     def __enter__(self) -> "Watching":
         self.thread.start()
@@ -334,3 +335,88 @@ def test_the_live_scan_finds_what_the_events_did_not_tell(tmp_path):
     assert scan.missed_changes()
     assert scan.after(config, ()) == scan_seed_files(root, config.patterns)
     assert not scan.missed_changes()
+
+
+def built_titles(config) -> list[str]:
+    return [entry.title for entry in feedparser.parse((config.out / "all.atom.xml").read_bytes()).entries]
+
+
+@pytest.mark.parametrize("how", ["copied back", "renamed back", "replaced at once"])
+def test_a_seeds_folder_removed_and_put_back_is_watched_again(tmp_path, how):
+    seeds = tmp_path / "seeds"
+    for n in (1, 2):
+        write_seed(seeds, f"{n}.md", **article_fields(n))
+    config = make_config(tmp_path)
+    build(config)
+    with Watching(config) as watching:
+        watching.ready(seeds)
+        if how == "replaced at once":  # a new folder (a new inode) at the same path, maybe with no event between
+            shutil.copytree(seeds, tmp_path / "copy")
+            shutil.rmtree(seeds)
+            (tmp_path / "copy").rename(seeds)
+        else:
+            if how == "copied back":
+                shutil.copytree(seeds, tmp_path / "copy")
+                shutil.rmtree(seeds)
+            else:
+                seeds.rename(tmp_path / "away")
+            wait_for(lambda: any("seeds folder not found" in str(r.error) for r in watching.rebuilds),
+                     "the error while the folder is gone")
+            (tmp_path / ("copy" if how == "copied back" else "away")).rename(seeds)
+        for title in ("Edited once back", "Edited again"):
+            write_seed(seeds, "2.md", **article_fields(2, title=title))
+            wait_for(lambda: title in built_titles(config), f"the rebuild after {title!r}")
+    assert watching.rebuilds[-1].error is None and watching.rebuilds[-1].report.read == 2
+
+
+@pytest.fixture
+def in_project(tmp_path, monkeypatch):
+    """tmp_path as the working directory, with two seeds and their feeds built:
+    what `feedpub serve --watch` without --config watches."""
+    monkeypatch.chdir(tmp_path)
+    for n in (1, 2):
+        write_seed(tmp_path / "seeds", f"{n}.md", **article_fields(n))
+    return tmp_path
+
+
+def watching_the_project(config) -> Watching:
+    """Watching as the CLI does without --config: both config files, and the settings read again from the one that applies."""
+    return Watching(config, (Path("feedpub.toml"), Path("pyproject.toml")), load=load_config)
+
+
+def test_a_config_file_deleted_then_created_again_is_read_and_watched_again(in_project):
+    toml = in_project / "feedpub.toml"
+    toml.write_text('title = "One"\n', encoding="utf-8")
+    config = load_config()
+    build(config)
+    with watching_the_project(config) as watching:
+        watching.ready(in_project / "seeds")
+        toml.unlink()
+        wait_for(lambda: watching.rebuilds[-1].config.title == DEFAULT_CONFIG.title, "the defaults in force")
+        for title in ("Two", "Three"):  # created again, then edited
+            toml.write_text(f'title = "{title}"\n', encoding="utf-8")
+            wait_for(lambda: watching.rebuilds[-1].config.title == title, f"title {title!r} in force")
+    assert all(r.error is None for r in watching.rebuilds)
+
+
+def test_a_feedpub_toml_created_next_to_the_pyproject_toml_in_use_takes_over(in_project):
+    (in_project / "pyproject.toml").write_text('[tool.feedpub]\ntitle = "From pyproject"\n', encoding="utf-8")
+    config = load_config()
+    build(config)
+    assert config.title == "From pyproject"
+    with watching_the_project(config) as watching:
+        watching.ready(in_project / "seeds")
+        (in_project / "feedpub.toml").write_text('title = "From feedpub.toml"\n', encoding="utf-8")
+        wait_for(lambda: watching.rebuilds[-1].config.title == "From feedpub.toml", "feedpub.toml in force")
+
+
+def test_a_link_that_led_nowhere_is_built_once_its_target_appears(tmp_path):
+    seeds = tmp_path / "seeds"
+    write_seed(seeds, "1.md", **article_fields(1))
+    (seeds / "2.md").symlink_to(seeds.absolute() / ".drafts" / "2.md")  # no event in a hidden folder
+    config = make_config(tmp_path)
+    build(config)
+    with Watching(config) as watching:
+        watching.ready(seeds)
+        write_seed(seeds / ".drafts", "2.md", **article_fields(2, title="Target appeared"))
+        wait_for(lambda: "Target appeared" in built_titles(config), "the link's seed built")

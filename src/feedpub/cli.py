@@ -334,7 +334,7 @@ def _serve_and_watch(server: Any, config: Config, config_file: Path | None, relo
     (an output folder that cannot be written) end the command."""
     import threading
 
-    from .config import find_config_file
+    from .config_file import CONFIG_FILE, PYPROJECT_FILE
     from .watch import Rebuild, watch_and_build
 
     shown_warnings: list[str] | None = None  # none shown yet
@@ -372,8 +372,9 @@ def _serve_and_watch(server: Any, config: Config, config_file: Path | None, relo
     thread = threading.Thread(target=server.serve_forever, name="feedpub-serve", daemon=True)
     stop = threading.Event()
     try:
-        watch_and_build(config, config_file or find_config_file(Path(".")), reload, show, stop, build_first=True,
-                        run_build=run_build)
+        # Without --config, the settings come from whichever of these applies when they are read.
+        config_files = (config_file,) if config_file else (Path(CONFIG_FILE), Path(PYPROJECT_FILE))
+        watch_and_build(config, config_files, reload, show, stop, build_first=True, run_build=run_build)
     finally:
         stop.set()
         if thread.is_alive():

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from .build import BuildReport, build
 from .scan import SeedFiles, scan_seed_files
@@ -66,32 +66,43 @@ class Rebuild:
 
 def watch_and_build(
     config: Config,
-    config_file: Path | None,
+    config_files: Sequence[Path] | None,
     load_config: Callable[[], Config],
     on_rebuild: Callable[[Rebuild], None],
     stop: threading.Event,
     build_first: bool = False,
     run_build: Callable[..., BuildReport] = build,
 ) -> None:
-    """Rebuild ``config`` whenever a seed under its seeds folder, or
-    ``config_file``, changes, until ``stop`` is set; call ``on_rebuild``
+    """Rebuild ``config`` whenever a seed under its seeds folder, or one
+    of ``config_files``, changes, until ``stop`` is set; call ``on_rebuild``
     after each rebuild. With ``build_first``, build once as soon as the
     watcher runs, so that no change made during that build is missed.
     ``run_build`` builds, called as ``build`` is with ``files=`` (the CLI
     passes one that pauses the garbage collector, as `feedpub build` does).
 
-    A change to ``config_file`` reloads the settings with ``load_config``; when
-    that raises ConfigError the rebuild is reported as failed and the last
-    good settings stay in force (and keep being watched). ``config`` should be
-    the settings the output folder was last built with.
+    ``config_files`` are the files that may hold the settings, whether or not
+    they exist (feedpub.toml and pyproject.toml, or the one given): a change
+    to one, its creation or its removal reloads the settings with
+    ``load_config``; when that raises ConfigError the rebuild is reported as
+    failed and the last good settings stay in force (and keep being watched).
+    A seeds folder removed, or replaced by another, is watched again once it
+    is back. ``config`` should be the settings the output folder was last
+    built with.
     """
     from watchfiles import watch
 
+    config_files = tuple(path.absolute() for path in config_files or ())
     pending = build_first  # a rebuild is owed, whether or not anything changes
     reload = False  # the config file changed, and the settings are still to be read again
     scan = LiveScan()
+    watched = _watched_files(config, config_files)
     while not stop.is_set():
-        paths = _watched_paths(config, config_file)
+        now = _watched_files(config, config_files)
+        if now != watched:
+            # The seeds folder or a config file appeared, vanished or was replaced
+            # since the last watcher looked: rebuild once the new paths are watched.
+            pending, reload, watched = True, bool(config_files), now
+        paths = tuple(path for path, identity in watched if identity is not None)
         if not paths:  # no seeds folder and no config file (yet): nothing to watch
             if pending:
                 config = _rebuild(config, (), reload, load_config, run_build, on_rebuild, scan)
@@ -107,28 +118,30 @@ def watch_and_build(
         # which the old watch no longer sees) and owes a rebuild that reads the
         # settings and scans every seed once the new watcher runs, so nothing
         # that changed in between is missed.
-        batches = watch(*paths, watch_filter=_SeedOrConfig(config, config_file), debounce=DEBOUNCE_MS, step=STEP_MS,
+        batches = watch(*paths, watch_filter=_SeedOrConfig(config, config_files), debounce=DEBOUNCE_MS, step=STEP_MS,
                         stop_event=stop, rust_timeout=TICK_MS, yield_on_timeout=True, ignore_permission_denied=True)
         try:
             for changes in batches:
                 touched = {Path(path) for _, path in changes}
-                if config_file is not None and config_file.absolute() in touched:
+                if not touched.isdisjoint(config_files):
                     pending = reload = True
                     break
                 if not (touched or pending):
-                    # A tick without changes: check the scan the last rebuild was made
-                    # from with a full one, should an event have been lost.
+                    # A tick without changes. Watches only follow what exists: a seeds
+                    # folder or config file that appeared, or was replaced by another
+                    # (a new inode), tells no watch. Look, and watch again if so.
+                    if _watched_files(config, config_files) != watched:
+                        break
+                    # Then check the scan the last rebuild was made from with a full
+                    # one, should an event have been lost.
                     if scan.missed_changes():
                         config = _rebuild(config, (), reload, load_config, run_build, on_rebuild, scan)
                     continue
                 config = _rebuild(config, tuple(sorted(touched)), reload, load_config, run_build, on_rebuild,
                                   scan)
                 pending = reload = False
-                if _watched_paths(config, config_file) != paths:
-                    # The seeds folder moved, or the config file vanished or came back (a
-                    # save by rename): build again once the new paths are watched.
-                    pending, reload = True, config_file is not None
-                    break
+                if _watched_files(config, config_files) != watched:
+                    break  # the seeds folder moved, or a config file vanished or came back (a save by rename)
         except FileNotFoundError:
             continue  # a watched path vanished as the watcher started: look again
 
@@ -149,28 +162,36 @@ def _rebuild(config: Config, paths: tuple[Path, ...], reload: bool, load_config:
     return config
 
 
-def _watched_paths(config: Config, config_file: Path | None) -> tuple[Path, ...]:
-    """The seeds folder and the config file, those that exist, absolute."""
-    candidates = [config.seeds] + ([config_file] if config_file is not None else [])
-    return tuple(path.absolute() for path in candidates if path.exists())
+def _watched_files(config: Config, config_files: tuple[Path, ...]) -> tuple[tuple[Path, tuple[int, int] | None], ...]:
+    """The seeds folder and the config files, absolute, each with what it is
+    now: (device, inode), or None when it does not exist."""
+    return tuple((path, _identity(path)) for path in (config.seeds.absolute(), *config_files))
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:  # not there, or not reachable: nothing to watch
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 class _SeedOrConfig:
-    """watchfiles filter: the config file, and under the seeds folder what the
+    """watchfiles filter: the config files, and under the seeds folder what the
     build reads: not hidden (nor in a hidden folder) and matching a seed
     pattern, or not a file (a folder of seeds renamed or deleted). Editor
     back-ups and swap files (``.x.md.swp``, ``x.md~``) match no pattern. The
     output folder and the build cache never trigger a rebuild, even inside
     the watched folders."""
 
-    def __init__(self, config: Config, config_file: Path | None) -> None:
-        self.config_file = str(config_file.absolute()) if config_file is not None else None
+    def __init__(self, config: Config, config_files: tuple[Path, ...]) -> None:
+        self.config_files = {str(path) for path in config_files}
         self.seeds = config.seeds.absolute()
         self.patterns = config.patterns
         self.ignored = tuple(str(path.absolute()) for path in (config.out, config.cache_dir))
 
     def __call__(self, _change: object, path: str) -> bool:
-        if path == self.config_file:
+        if path in self.config_files:
             return True
         if any(path == folder or path.startswith(folder + "/") for folder in self.ignored):
             return False
@@ -204,6 +225,7 @@ class LiveScan:
         self.files: SeedFiles | None = None
         self._seeds: tuple[Path, tuple[str, ...]] | None = None  # the folder and patterns scanned
         self._checked = True  # whether a full scan gave self.files
+        self._dangling: tuple[str, ...] = ()  # the links the last full scan skipped as leading nowhere
 
     def after(self, config: Config, paths: Iterable[Path]) -> SeedFiles | None:
         """The scan of ``config``'s seeds folder after changes to ``paths``
@@ -218,11 +240,17 @@ class LiveScan:
                 return updated
         self._seeds, self._checked = seeds, True
         self.files = _full_scan(*seeds)
+        self._dangling = _dangling_links(self.files)
         return self.files
 
     def missed_changes(self) -> bool:
         """True when the scan was updated from events since the last full
-        scan and a full scan now differs: a rebuild is owed."""
+        scan and a full scan now differs, or when a link that led nowhere
+        now leads somewhere: a rebuild is owed. (Its target may be outside
+        the seeds folder or in a hidden folder, where no event tells.)"""
+        if any(os.path.exists(path) for path in self._dangling):
+            self._dangling = ()  # the rebuild's full scan finds them again
+            return True
         if self._checked or self._seeds is None:
             return False
         self._checked = True
@@ -258,6 +286,15 @@ class LiveScan:
             stats[str(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         # The scan's order: by path below the seeds folder, which all these paths start with.
         return SeedFiles(sorted(stats.items()))
+
+
+def _dangling_links(files: SeedFiles | None) -> tuple[str, ...]:
+    """The paths of the links ``files`` skipped because they lead nowhere."""
+    if files is None:
+        return ()
+    # A warning names its path relative to the working directory, or absolute (join keeps that).
+    paths = (os.path.join(os.getcwd(), warning.path) for warning in files.warnings)
+    return tuple(path for path in paths if os.path.islink(path) and not os.path.exists(path))
 
 
 def _full_scan(root: Path, patterns: tuple[str, ...]) -> SeedFiles | None:
