@@ -310,3 +310,22 @@ def test_a_write_the_system_cuts_short_names_the_file_and_leaves_the_old_one(pro
     assert reason == f"cannot write: {os.strerror(errno.EFBIG)}\n"
     assert Path(name).relative_to("feeds").as_posix() in before
     assert feed_files(out) == before
+
+
+@pytest.mark.parametrize("kind", ["folder", "named pipe"])
+def test_a_feed_that_is_a_folder_or_pipe_stops_the_build_before_any_feed_changes(project, kind):
+    out = project / "feeds"
+    (out / "topics" / "ai.json").unlink()
+    if kind == "folder":
+        (out / "topics" / "ai.json").mkdir()
+    else:
+        os.mkfifo(out / "topics" / "ai.json")
+    before = snapshot(out)
+    # A new title: every feed would change, and in the order of writing ai.json comes after some.
+    result = CliRunner().invoke(cli, ["build", "--archive", "--limit", "2", "--base-url", "https://feeds.example.org/",
+                                      "--title", "new3", str(project / "seeds"), "--out", str(out), "--no-cache"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {out / 'topics' / 'ai.json'}: cannot write: it is a {kind}; "
+                             "move it away so feedpub can write the file\n")
+    assert snapshot(out) == before
+    assert not list(out.rglob("*.tmp"))

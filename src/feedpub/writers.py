@@ -192,6 +192,7 @@ class OutputFolder:
         try:
             folder = self.folder(parent, create=True)
             assert folder is not None
+            self._refuse_non_file(name, lstat_mode(folder / base))
             old = Comparison(folder / base)
             fd, temporary = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=folder)
             try:
@@ -218,6 +219,16 @@ class OutputFolder:
         except OSError as error:
             raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
         return temporary
+
+    def _refuse_non_file(self, name: str, mode: int | None) -> None:
+        """Raise WriteError when ``name`` is there but neither a regular file
+        nor a link (which the rename replaces): a rename cannot replace a
+        folder, and must not replace a named pipe or a device. Raised while
+        staging, so a build stops before it has replaced any file."""
+        if mode is None or stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+            return
+        kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise WriteError(f"{self.show(name)}: cannot write: it is {kind}; move it away so feedpub can write the file")
 
     def commit_staged(self, temporary: str, name: str) -> None:
         """Put a file :meth:`stage_if_changed` wrote in place of ``name``,
