@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -204,10 +205,54 @@ def test_library_build_reports_changes_only_when_asked(edited):
     assert [c.path for c in report.changes] == [p for p in report.written + report.removed if is_feed_file(p)]
 
 
-def test_report_file_that_cannot_be_written_is_an_error(edited):
-    result = run(edited, "--check", "--report-file", str(edited / "missing" / "report.txt"))
-    assert result.exit_code == 1
-    assert "cannot write the change report" in result.stderr
+def feed_bytes(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_report_file_in_a_missing_folder_is_refused_before_the_build_writes(edited, check):
+    before = feed_bytes(edited / "feeds")
+    report_file = edited / "missing" / "report.txt"
+    result = run(edited, *(["--check"] if check else []), "--report-file", str(report_file))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: --report-file {report_file}: the folder {report_file.parent} does not exist\n"
+    assert feed_bytes(edited / "feeds") == before
+    assert result.stdout == ""  # no summary: nothing was built
+
+
+def test_report_file_in_an_unwritable_folder_is_refused_before_the_build_writes(edited, monkeypatch):
+    before = feed_bytes(edited / "feeds")
+    locked = edited / "locked"
+    locked.mkdir(mode=0o500)
+    if getattr(os, "geteuid", lambda: -1)() == 0:  # root may write anywhere: the folder says no as it would to anyone else
+        access = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != locked and access(path, mode))
+    result = run(edited, "--report-file", str(locked / "report.txt"))
+    assert result.exit_code == 2
+    assert "cannot create a file in the folder" in result.stderr
+    assert feed_bytes(edited / "feeds") == before
+
+
+@pytest.mark.parametrize("name", ["all.json", "report.json", "topics/report.md"])
+def test_report_file_inside_the_output_folder_is_refused(edited, name):
+    out = edited / "feeds"
+    before = feed_bytes(out)
+    report_file = out / name
+    result = run(edited, "--report", "json", "--report-file", str(report_file))
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: --report-file {report_file} is inside the output folder {out}: it would "
+                             f"overwrite a feed or be published with them; choose a file outside {out}\n")
+    assert feed_bytes(out) == before
+
+
+def test_report_file_linked_into_the_output_folder_is_refused(edited):
+    link = edited / "report.json"
+    link.symlink_to(edited / "feeds" / "all.json")
+    before = feed_bytes(edited / "feeds")
+    result = run(edited, "--report", "json", "--report-file", str(link))
+    assert result.exit_code == 2
+    assert "is inside the output folder" in result.stderr
+    assert feed_bytes(edited / "feeds") == before
 
 
 # diff_feed on its own: every format, every field.

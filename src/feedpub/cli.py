@@ -27,7 +27,7 @@ from .build import BuildReport, build, check_output_folder, open_cache
 from .plan import plan_build
 from .cli_errors import CommandGroup, ExitError
 from .cli_options import READING_OPTIONS, OPTIONS, PathType, config_options, quiet_option, verbose_option
-from .cli_output import print_build, print_files, print_problems, show_changes, summary_line
+from .cli_output import check_report_file, print_build, print_files, print_problems, show_changes, summary_line
 from .config import Config, apply_overrides, load_config, deployment_warnings
 from .errors import ConfigError
 from .filters import selection_warnings
@@ -118,6 +118,8 @@ def build_command(strict: bool, check: bool, quiet: bool, verbose: bool, report_
     changes = verbose or (check and not quiet) or report_format is not None or report_file is not None
     with _batch_work():
         config = _resolve_config(config_file, seeds, **overrides)
+        if report_file is not None:
+            check_report_file(report_file, config.out)
         report = build(config, check=check, strict=strict, progress=_progress(quiet), changes=changes)
     print_problems(report, quiet)
     out = config.out

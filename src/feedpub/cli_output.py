@@ -8,6 +8,7 @@ pipe of stderr shows what is wrong.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -15,7 +16,7 @@ import click
 
 from .build import BuildReport
 from .cli_errors import ExitError
-from .errors import printable
+from .errors import ConfigError, printable
 from .parallel import batched
 from .writers import MANIFEST_NAME
 
@@ -87,3 +88,23 @@ def show_changes(report: BuildReport, fmt: str, path: Path | None, out: Path) ->
         path.write_text(text, encoding="utf-8")
     except OSError as error:
         raise ExitError(f"{path}: cannot write the change report: {error.strerror or error}", 1) from None
+
+
+def check_report_file(path: Path, out: Path) -> None:
+    """Refuse a ``--report-file`` the build could not write, or that would
+    overwrite a file in the output folder ``out``, before the build writes any
+    feed: raises ConfigError (exit 2) saying why."""
+    target = path.resolve()  # through links: one to a feed is refused too
+    folder = out.resolve()
+    if target == folder or folder in target.parents:
+        raise ConfigError(f"--report-file {path} is inside the output folder {out}: it would overwrite a feed "
+                          f"or be published with them; choose a file outside {out}")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise ConfigError(f"--report-file {path}: the file is not writable")
+        return
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise ConfigError(f"--report-file {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ConfigError(f"--report-file {path}: cannot create a file in the folder {parent}")
