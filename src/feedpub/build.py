@@ -327,9 +327,9 @@ def check_output_folder(config: Config) -> None:
     out, seeds = config.out.resolve(), config.seeds.resolve()
     if out == Path(out.anchor):
         raise OutputError(f"refusing to write feeds to the root folder {out}")
-    if out == seeds or seeds in out.parents:
+    if out.is_relative_to(seeds):
         raise OutputError(f"output folder {config.out} is the seeds folder or inside it; choose another")
-    if out in seeds.parents:
+    if seeds.is_relative_to(out):
         raise OutputError(f"output folder {config.out} contains the seeds folder {config.seeds}; choose another")
 
 

@@ -299,7 +299,7 @@ def check_cache_folder(config: Config) -> None:
     holds the full text of every seed, unpublished ones too, and what is in the
     output folder gets served, committed and published."""
     cache, out = config.cache_dir.resolve(), config.out.resolve()
-    if cache == out or out in cache.parents:
+    if cache.is_relative_to(out):
         raise ConfigError(
             f"cache_dir {config.cache_dir} is the output folder {config.out} or inside it: the cache holds every "
             f"seed's text, unpublished ones too, and would be published; choose a cache_dir outside {config.out}"

@@ -96,7 +96,7 @@ def check_report_file(path: Path, out: Path) -> None:
     feed: raises ConfigError (exit 2) saying why."""
     target = path.resolve()  # through links: one to a feed is refused too
     folder = out.resolve()
-    if target == folder or folder in target.parents:
+    if target.is_relative_to(folder):
         raise ConfigError(f"--report-file {path} is inside the output folder {out}: it would overwrite a feed "
                           f"or be published with them; choose a file outside {out}")
     if path.exists():

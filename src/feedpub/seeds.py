@@ -119,7 +119,7 @@ def _open_seed(path: str | Path, root: str | Path, display: str) -> int:
             raise
     # strict: a loop or a dangling link is an OSError, never a RuntimeError.
     target = os.path.realpath(path, strict=True)
-    if not _is_inside(Path(target), Path(os.path.realpath(root))):
+    if not Path(target).is_relative_to(os.path.realpath(root)):
         raise SeedReadError(display, "symbolic link to a file outside the seeds folder; not followed")
     # The resolved path, so that the file checked is the file opened.
     return os.open(target, _READ | _NOFOLLOW)
@@ -235,7 +235,3 @@ def check_mapping(data: Any, display: str, line: int) -> None:
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         raise SeedError(display, f"front matter must be a mapping of fields, not {kind}", line)
-
-
-def _is_inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
