@@ -23,13 +23,10 @@ def write_corpus(seeds, edited: bool = False) -> None:
     write_seed(seeds, "bad.txt", text="---\ntitle: [unclosed\n---\n")
 
 
-def messages(report):
-    return [str(e) for e in report.errors], [str(w) for w in report.warnings]
-
-
-@pytest.mark.parametrize("failing", QUESTIONS)
-def test_a_cache_that_fails_during_a_build_is_dropped_silently_and_the_feeds_are_the_same(
-        tmp_path, monkeypatch, failing):
+def edit_build(tmp_path):
+    """A config whose next build is an edit build asking every question of
+    the cache: a seed edited, one touched (a row to restat), one gone (a row
+    to forget) since the last build."""
     seeds = tmp_path / "seeds"
     write_corpus(seeds)
     config = make_config(tmp_path)
@@ -39,6 +36,17 @@ def test_a_cache_that_fails_during_a_build_is_dropped_silently_and_the_feeds_are
     (seeds / "gone.txt").unlink()  # a seed row to forget
     write_corpus(seeds, edited=True)
     (seeds / "7.txt").touch()  # new stats, same bytes: a row to restat
+    return config
+
+
+def messages(report):
+    return [str(e) for e in report.errors], [str(w) for w in report.warnings]
+
+
+@pytest.mark.parametrize("failing", QUESTIONS)
+def test_a_cache_that_fails_during_a_build_is_dropped_silently_and_the_feeds_are_the_same(
+        tmp_path, monkeypatch, failing):
+    config = edit_build(tmp_path)
     reference = make_config(tmp_path, cache=False, out=tmp_path / "reference")
     expected = build(reference)
 
@@ -68,15 +76,7 @@ def test_a_cache_that_fails_during_a_build_is_dropped_silently_and_the_feeds_are
 
 def test_every_question_reaches_the_cache_in_an_edit_build(tmp_path, monkeypatch):
     """The test above fails each method: each must be called for it to mean anything."""
-    seeds = tmp_path / "seeds"
-    write_corpus(seeds)
-    config = make_config(tmp_path)
-    build(config)
-    (seeds / "gone.txt").write_text("not a seed")
-    build(config)
-    (seeds / "gone.txt").unlink()
-    write_corpus(seeds, edited=True)
-    (seeds / "7.txt").touch()
+    config = edit_build(tmp_path)
     calls = set()
     for name in QUESTIONS:
         real = getattr(Cache, name)
