@@ -27,7 +27,7 @@ from stat import S_ISDIR, S_ISREG
 from typing import Callable, Iterable, Sequence
 
 from .build import BuildReport, build
-from .scan import SeedFiles, scan_seed_files
+from .scan import SeedFiles, scan_seed_files, stat_key
 from .config import Config
 from .errors import FeedpubError
 
@@ -282,8 +282,7 @@ class LiveScan:
                 return None
             if not S_ISREG(stat.st_mode):
                 return None
-            # As the scan keeps it: catalog.StatKey.
-            stats[str(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+            stats[str(path)] = stat_key(stat)  # as the scan keeps it
         # The scan's order: by path below the seeds folder, which all these paths start with.
         return SeedFiles(sorted(stats.items()))
 
