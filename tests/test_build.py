@@ -448,3 +448,31 @@ def test_the_cache_stamp_names_the_installed_versions_of_the_libraries_that_shap
     assert list(stamp) == list(LIBRARIES)
     for name in ("feedgen", "lxml", "PyYAML", "python-dateutil"):
         assert stamp[name] == version(name)
+
+
+def test_the_cache_stamp_reads_each_kind_of_metadata_as_importlib_metadata_does(tmp_path, monkeypatch):
+    """Folders and files as pip, setuptools and eggs name them, the first on
+    sys.path winning; a distribution installed nowhere is ``none``."""
+    from importlib import metadata
+
+    from feedpub import build_cache
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    fakes = {
+        first / "feedgen-9.1.dist-info" / "METADATA": "9.1",
+        second / "feedgen-8.0.dist-info" / "METADATA": "8.0",  # shadowed by the one in first
+        first / "pyyaml-9.2.dist-info" / "METADATA": "9.2",
+        first / "yaml_rs-9.3.dist-info" / "METADATA": "9.3",
+        first / "python_dateutil-9.4-py3.11.egg-info": "9.4",  # a file, as old setuptools wrote
+        second / "lxml.egg-info" / "PKG-INFO": "9.5rc1",
+    }
+    for path, version in fakes.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"Metadata-Version: 2.1\nName: x\nVersion: {version}\n\nVersion: 0 (the body)\n")
+    monkeypatch.syspath_prepend(str(second))
+    monkeypatch.syspath_prepend(str(first))
+    expected = {name: metadata.version(name) for name in build_cache.LIBRARIES}
+    assert sorted(expected.values()) == ["9.1", "9.2", "9.3", "9.4", "9.5rc1"]  # the fakes are what is found
+    assert build_cache._library_versions() == ",".join(f"{name}={expected[name]}" for name in build_cache.LIBRARIES)
+    monkeypatch.setattr(build_cache, "LIBRARIES", ("feedgen", "no-such-distribution"))
+    assert build_cache._library_versions() == "feedgen=9.1,no-such-distribution=none"

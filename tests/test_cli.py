@@ -540,3 +540,45 @@ def test_check_quiet_prints_errors_only_except_as_json(project):
     assert len(github) == len(errors) and all(line.startswith("::error ") for line in github)
     assert run("check", "-q", "--format", "json").stdout == run("check", "--format", "json").stdout
     assert run("check", "-q", "--pattern", "*.text").stdout == ""  # a warning: not with -q
+
+
+# Runs the command line on argv, then prints the modules the process imported.
+WITH_MODULES = """
+import atexit, sys
+atexit.register(lambda: print(*sorted(sys.modules), file=sys.stderr))
+from feedpub.cli import main
+sys.argv[0] = "feedpub"
+main()
+"""
+# Libraries a build loads only to read or render seeds, and what reading the
+# installed libraries' versions through importlib.metadata loads with it.
+NOT_NEEDED_TO_FIND_NOTHING_CHANGED = ("importlib.metadata", "email", "zipfile", "yaml", "yaml_rs", "feedgen", "lxml",
+                                      "dateutil", "multiprocessing", "concurrent.futures", "feedpub.loader")
+
+
+def test_a_build_that_finds_nothing_changed_imports_no_reader_renderer_or_metadata(project):
+    import subprocess
+
+    args = ["build", "-q", "--cache-dir", str(project / "cache"), "--base-url", "https://feeds.example.org/"]
+    assert run(*args).exit_code == 0
+    done = subprocess.run([sys.executable, "-c", WITH_MODULES, *args], capture_output=True, text=True)
+    assert done.returncode == 0
+    modules = set(done.stderr.split())
+    assert "feedpub.build_cache" in modules  # the cache was asked
+    assert sorted(modules.intersection(NOT_NEEDED_TO_FIND_NOTHING_CHANGED)) == []
+
+
+def test_the_command_line_leaves_nothing_for_the_collector_to_walk_at_exit(monkeypatch):
+    """At exit, the interpreter's full collections would walk every object
+    still alive, for nothing: main() freezes them first."""
+    import gc
+
+    from feedpub.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["feedpub", "--version"])
+    try:
+        with pytest.raises(SystemExit):
+            main()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # this process goes on: its objects are collected as before

@@ -384,4 +384,20 @@ def _serve_and_watch(server: Any, config: Config, config_file: Path | None, relo
 
 
 def main() -> None:
-    cli(prog_name="feedpub")
+    try:
+        cli(prog_name="feedpub")
+    finally:
+        _before_exit()
+
+
+def _before_exit() -> None:
+    """Spare the interpreter's shutdown its full garbage collections: the
+    process ends right after this. Each of them walks, and writes to, every
+    object still alive (the functions, classes and constants of every module
+    imported: ~0.1 s after a cold build of 10,000 seeds), and at
+    exit they find next to nothing to free. gc.freeze() moves
+    every object to the permanent generation, which those collections skip.
+    Objects are still freed by their reference counts at shutdown, and nothing
+    of feedpub's waits for the collector: the build cache and every file are
+    closed (and the output synced) before the command returns."""
+    gc.freeze()
