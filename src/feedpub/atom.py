@@ -10,7 +10,7 @@ What feedgen does not do on its own is fixed in the element tree it builds:
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -19,13 +19,16 @@ from .model import Article
 from .feedmeta import (
     GENERATOR,
     GENERATOR_URI,
+    ITEM_FEED,
     MEDIA_TYPES,
     FeedDates,
     FeedMeta,
+    Frame,
     TopicRef,
+    cut_frame,
+    cut_items,
     feed_dates,
     provider_uri,
-    splice,
 )
 from .topics import topic_key
 from .xmlext import register_archive_extension, set_media
@@ -34,15 +37,26 @@ from .xmlext import register_archive_extension, set_media
 # have no namespace in lxml's eyes: find them by their local names.
 
 
-def render_atom(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+# How an entry starts, and how the feed ends, as lxml pretty-prints them.
+ENTRY_OPENING = b"\n  <entry>"
+CLOSING = b"\n</feed>"
+
+
+def render(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+    """The feed in one document: the reference the chunks of :func:`frame`
+    and :func:`items` are checked against."""
     return _document(articles, meta, topics, feed_dates(articles))
 
 
-def atom_chunks(
-    batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
-) -> Iterator[bytes]:
-    """:func:`render_atom` in chunks, a batch of entries at a time (see feedmeta.splice)."""
-    return splice(lambda batch: _document(batch, meta, topics, dates), batches, b"\n</feed>")
+def frame(meta: FeedMeta, dates: FeedDates) -> Frame:
+    """The feed without its entries (see feedmeta.Frame)."""
+    return cut_frame(_document((), meta, {}, dates), CLOSING)
+
+
+def items(articles: Sequence[Article], topics: Mapping[str, TopicRef]) -> list[bytes]:
+    """Each article's ``<entry>`` as it is in every Atom feed: rendered in one
+    document (feedgen makes entries only inside a feed) and cut apart."""
+    return cut_items(_document(articles, ITEM_FEED, topics, FeedDates()), ENTRY_OPENING, CLOSING, len(articles))
 
 
 def _document(
