@@ -31,7 +31,7 @@ from .feedmeta import (
     provider_uri,
 )
 from .topics import topic_key
-from .xmlext import register_archive_extension, set_media
+from .xmlext import register_archive_extension, register_extensions, set_media
 
 # feedgen builds the Atom tree with a plain `xmlns` attribute, so its elements
 # have no namespace in lxml's eyes: find them by their local names.
@@ -63,7 +63,7 @@ def _document(
     articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
 ) -> bytes:
     generator = FeedGenerator()
-    generator.load_extension("media", atom=True, rss=False)
+    register_extensions(generator, "media", atom=True, rss=False)
     register_archive_extension(generator, meta.archive.is_archive)
     generator.id(meta.self_url)
     generator.title(meta.title)
@@ -111,25 +111,28 @@ def _add_entry(generator: FeedGenerator, article: Article, topics: Mapping[str, 
         if provider_uri(article):
             author["uri"] = provider_uri(article)
         entry.author(author)
+    categories = []
     for name in article.topics:
         ref = topics.get(topic_key(name))
         if ref is None:
-            entry.category(term=name)
+            categories.append({"term": name})
             continue
         category = {"term": ref.slug, "label": ref.name}
         if ref.urls.get("atom"):
             category["scheme"] = ref.urls["atom"]
-        entry.category(category)
+        categories.append(category)
+    if categories:
+        entry.category(categories)  # one call: each call maps every category to RSS again
     set_media(entry, article)
 
 
 def _rewrite_links(entry: etree._Element, article: Article) -> None:
-    old = entry.findall("link")
-    anchor = old[0]
-    wanted = [{"href": article.link, "rel": "alternate", "type": "text/html"}]
-    wanted += [{"href": r.link, "rel": "related", "type": "text/html", "title": r.title} for r in article.related]
-    for attributes in wanted:
-        link = etree.SubElement(entry, "link", **attributes)
-        anchor.addprevious(link)
-    for link in old:
-        entry.remove(link)
+    # feedgen wrote the one link it was given with only its href (the
+    # article's link): it gets its rel and type, then the related links
+    # follow it, each attribute in the order given.
+    link = entry.find("link")
+    link.set("rel", "alternate")
+    link.set("type", "text/html")
+    for related in article.related:
+        link.addnext(etree.Element("link", href=related.link, rel="related", type="text/html", title=related.title))
+        link = link.getnext()

@@ -32,7 +32,7 @@ from .feedmeta import (
     feed_dates,
 )
 from .topics import topic_key
-from .xmlext import ATOM_NS, insert_after, register_archive_extension, set_media
+from .xmlext import ATOM_NS, insert_after, register_archive_extension, register_extensions, set_media
 
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
 
@@ -64,8 +64,7 @@ def _document(
     articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
 ) -> bytes:
     generator = FeedGenerator()
-    generator.load_extension("dc", atom=False, rss=True)
-    generator.load_extension("media", atom=False, rss=True)
+    register_extensions(generator, "dc", "media", atom=False, rss=True)
     register_archive_extension(generator, meta.archive.is_archive)
     generator.title(meta.title)
     generator.description(meta.description)
@@ -101,12 +100,15 @@ def _add_item(generator: FeedGenerator, article: Article, topics: Mapping[str, T
         # <description> is HTML: a plain-text excerpt must be escaped to stay text.
         entry.description(html.escape(article.summary, quote=False))
     entry.pubDate(article.published_at)
+    categories = []
     for name in article.topics:
         ref = topics.get(topic_key(name))
         category = {"term": ref.name if ref else name}
         if ref and ref.urls.get("rss"):
             category["scheme"] = ref.urls["rss"]  # written as <category domain="…">
-        entry.category(category)
+        categories.append(category)
+    if categories:
+        entry.category(categories)  # one call: each call maps every category to RSS again
     if article.provider:
         # RSS <author> must be an e-mail address; Dublin Core names the publisher.
         entry.dc.dc_creator(article.provider.name)
