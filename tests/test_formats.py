@@ -359,3 +359,26 @@ def test_a_feed_rendered_in_batches_is_the_feed_rendered_in_one_piece(fmt):
     empty = render_feed([], meta, fmt, refs)
     assert b"".join(render_feed_chunks(iter([]), meta, fmt, refs, feed_dates([]))) == empty
     assert b"".join(render_feed_chunks(iter([[]]), meta, fmt, refs, feed_dates([]))) == empty
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_rendering_a_feed_imports_nothing(fmt, monkeypatch):
+    # feedgen's load_extension tries to import feedgen.ext.<name>_entry, which
+    # does not exist, searching the disk each time: a cold build renders
+    # hundreds of documents.
+    import builtins
+
+    from feedpub.render import ArchiveLinks, FeedMeta, render_feed
+
+    meta = FeedMeta("T", "D", "https://example.org/", BASE + "x.xml", "en", "P",
+                    archive=ArchiveLinks(is_archive=True, current=BASE + "all.xml"))
+    articles = list(_many_articles(3))
+    render_feed(articles, meta, fmt, {})  # the format's modules are imported by now
+    imports = []
+    real = builtins.__import__
+    monkeypatch.setattr(builtins, "__import__", lambda name, *args, **kwargs: imports.append(name)
+                        or real(name, *args, **kwargs))
+    data = render_feed(articles, meta, fmt, {})
+    monkeypatch.undo()
+    assert b"media:content" in data and (fmt == "atom" or b"<dc:creator>" in data)
+    assert not [name for name in imports if name.startswith("feedgen")]

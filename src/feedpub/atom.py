@@ -10,7 +10,7 @@ What feedgen does not do on its own is fixed in the element tree it builds:
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -19,37 +19,51 @@ from .model import Article
 from .feedmeta import (
     GENERATOR,
     GENERATOR_URI,
+    ITEM_FEED,
     MEDIA_TYPES,
     FeedDates,
     FeedMeta,
+    Frame,
     TopicRef,
+    cut_frame,
+    cut_items,
     feed_dates,
     provider_uri,
-    splice,
 )
 from .topics import topic_key
-from .xmlext import register_archive_extension, set_media
+from .xmlext import register_archive_extension, register_extensions, set_media
 
 # feedgen builds the Atom tree with a plain `xmlns` attribute, so its elements
 # have no namespace in lxml's eyes: find them by their local names.
 
 
-def render_atom(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+# How an entry starts, and how the feed ends, as lxml pretty-prints them.
+ENTRY_OPENING = b"\n  <entry>"
+CLOSING = b"\n</feed>"
+
+
+def render(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+    """The feed in one document: the reference the chunks of :func:`frame`
+    and :func:`items` are checked against."""
     return _document(articles, meta, topics, feed_dates(articles))
 
 
-def atom_chunks(
-    batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
-) -> Iterator[bytes]:
-    """:func:`render_atom` in chunks, a batch of entries at a time (see feedmeta.splice)."""
-    return splice(lambda batch: _document(batch, meta, topics, dates), batches, b"\n</feed>")
+def frame(meta: FeedMeta, dates: FeedDates) -> Frame:
+    """The feed without its entries (see feedmeta.Frame)."""
+    return cut_frame(_document((), meta, {}, dates), CLOSING)
+
+
+def items(articles: Sequence[Article], topics: Mapping[str, TopicRef]) -> list[bytes]:
+    """Each article's ``<entry>`` as it is in every Atom feed: rendered in one
+    document (feedgen makes entries only inside a feed) and cut apart."""
+    return cut_items(_document(articles, ITEM_FEED, topics, FeedDates()), ENTRY_OPENING, CLOSING, len(articles))
 
 
 def _document(
     articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
 ) -> bytes:
     generator = FeedGenerator()
-    generator.load_extension("media", atom=True, rss=False)
+    register_extensions(generator, "media", atom=True, rss=False)
     register_archive_extension(generator, meta.archive.is_archive)
     generator.id(meta.self_url)
     generator.title(meta.title)
@@ -97,25 +111,28 @@ def _add_entry(generator: FeedGenerator, article: Article, topics: Mapping[str, 
         if provider_uri(article):
             author["uri"] = provider_uri(article)
         entry.author(author)
+    categories = []
     for name in article.topics:
         ref = topics.get(topic_key(name))
         if ref is None:
-            entry.category(term=name)
+            categories.append({"term": name})
             continue
         category = {"term": ref.slug, "label": ref.name}
         if ref.urls.get("atom"):
             category["scheme"] = ref.urls["atom"]
-        entry.category(category)
+        categories.append(category)
+    if categories:
+        entry.category(categories)  # one call: each call maps every category to RSS again
     set_media(entry, article)
 
 
 def _rewrite_links(entry: etree._Element, article: Article) -> None:
-    old = entry.findall("link")
-    anchor = old[0]
-    wanted = [{"href": article.link, "rel": "alternate", "type": "text/html"}]
-    wanted += [{"href": r.link, "rel": "related", "type": "text/html", "title": r.title} for r in article.related]
-    for attributes in wanted:
-        link = etree.SubElement(entry, "link", **attributes)
-        anchor.addprevious(link)
-    for link in old:
-        entry.remove(link)
+    # feedgen wrote the one link it was given with only its href (the
+    # article's link): it gets its rel and type, then the related links
+    # follow it, each attribute in the order given.
+    link = entry.find("link")
+    link.set("rel", "alternate")
+    link.set("type", "text/html")
+    for related in article.related:
+        link.addnext(etree.Element("link", href=related.link, rel="related", type="text/html", title=related.title))
+        link = link.getnext()

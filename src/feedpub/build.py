@@ -9,13 +9,12 @@ cache. Nothing here prints or exits; the CLI decides what to show.
 
 from __future__ import annotations
 
-import itertools
 import posixpath
 import sys
 from dataclasses import dataclass, field
 from stat import S_ISREG
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .build_cache import BuildCache, open_cache
 from .catalog import Progress
@@ -263,45 +262,21 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[Iterable[
     """The bytes of each pending file, in order, as chunks. Feeds of more than
     RENDER_BATCH items are rendered in this process, a batch of articles at a
     time. With many other files to render, whose articles fit in memory at
-    once, those go to forked processes: they inherit the plan and its loaded
-    Articles, so only an index goes to a worker and only a file's bytes (a
-    bounded amount) come back. Processes, not threads: feedgen switches the
-    process-wide locale while it formats dates."""
+    once, those go to forked processes (render_workers.py). Processes, not
+    threads: feedgen switches the process-wide locale while it formats dates."""
     renders = [render for _, _, render in pending]
     feeds = {feed.path: feed for feed in plan.feeds}
-    short = [n for n, (path, _, _) in enumerate(pending)
-             if path not in feeds or len(feeds[path].items) <= planning.RENDER_BATCH]
-    needed = (item for n in short if pending[n][0] in feeds for item in feeds[pending[n][0]].items)
+    planned = [feeds.get(path) for path, _, _ in pending]
+    short = [n for n, feed in enumerate(planned) if feed is None or len(feed.items) <= planning.RENDER_BATCH]
+    needed = (item for n in short if planned[n] is not None for item in planned[n].items)
     if (processes < 2 or len(short) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
             or not plan.resolver.preload(needed)):
         for render in renders:
             yield render()
         return
-    from . import atom, jsonfeed, rss  # noqa: F401  imported once here, not in every worker
-    from .parallel import ordered_map
+    from .render_workers import render_in_workers
 
-    key = id(renders)  # one entry per build, should two run in threads of one process
-    _RENDERS[key] = renders
-    try:
-        results = ordered_map(_render_one, [(key, n) for n in short], processes, PARALLEL_MIN_FEEDS)
-        # Fork the workers now, while every preloaded article is still loaded:
-        # rendering a long feed here lets the Resolver forget some.
-        results = itertools.chain([next(results)], results)
-        in_workers = set(short)
-        for n, render in enumerate(renders):
-            yield (next(results),) if n in in_workers else render()
-    finally:
-        del _RENDERS[key]
-
-
-def _render_one(task: tuple[int, int]) -> bytes:
-    """Worker: render file ``n`` of the build ``key`` that forked this process."""
-    key, n = task
-    return b"".join(_RENDERS[key][n]())
-
-
-# What forked render workers inherit: the pending renders of each build.
-_RENDERS: dict[int, list[Callable[[], Iterable[bytes]]]] = {}
+    yield from render_in_workers(plan, planned, renders, short, processes, PARALLEL_MIN_FEEDS)
 
 
 def _output_key(config: Config, path: str) -> str:

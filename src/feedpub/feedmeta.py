@@ -1,5 +1,5 @@
 """What every feed format shares: feed metadata, topic references, feed
-dates, splicing a document from batches, date and URL forms.
+dates, a document's frame and items and putting them together, date and URL forms.
 
 The format modules (rss.py, atom.py, jsonfeed.py) import this; render.py
 chooses among them. Nothing here imports a format module, so no import goes
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from .model import Article
 
@@ -90,27 +90,58 @@ def feed_dates(articles: Sequence[Article]) -> FeedDates:
     return FeedDates(max(a.updated_at for a in articles), max(a.published_at for a in articles))
 
 
-def splice(
-    document: Callable[[Sequence[Article]], bytes], batches: Iterable[Sequence[Article]], closing: bytes
-) -> Iterator[bytes]:
-    """A whole feed document as chunks, from ``document(articles)``, the complete
-    serialized document with those items (the same feed-level metadata and
-    dates whatever the items): the document without items up to ``closing``
-    (the indented closing tag of the element that holds the items), each
-    batch's items as they are serialized in a document of their own, then the
-    rest. Items are the last children of that element, and lxml's pretty
-    printing indents each one alike wherever it stands, so the bytes are those
-    of one document with every item."""
-    empty = document(())
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A feed document around its items: ``head``, each item's bytes with
+    ``separator`` between two, then ``tail`` (``empty_tail`` instead when
+    there are no items and it is set: JSON's ``[]``). An item's bytes are
+    the same in every feed of one format and build (they depend on the
+    article and the topic references alone), so each article is rendered
+    once per format and its bytes put in every feed that lists it."""
+
+    head: bytes
+    tail: bytes
+    separator: bytes = b""
+    empty_tail: bytes | None = None
+
+
+# The feed an item is rendered in on its own (rss.items, atom.items): items do
+# not depend on the feed, so any feed will do; this one is the same every time.
+ITEM_FEED = FeedMeta("items", "items", "https://feedpub.invalid/", "https://feedpub.invalid/items", "en", "feedpub")
+
+
+def assemble(frame: Frame, batches: Iterable[Sequence[bytes]]) -> Iterator[bytes]:
+    """The whole feed document as chunks: the head, a chunk per batch of item
+    bytes (in order), then the tail. Only one batch needs to be in memory."""
+    yield frame.head
+    first = True
+    for items in batches:
+        if items:
+            joined = frame.separator.join(items)
+            yield joined if first else frame.separator + joined
+            first = False
+    yield frame.empty_tail if first and frame.empty_tail is not None else frame.tail
+
+
+def cut_frame(empty: bytes, closing: bytes) -> Frame:
+    """The frame of an XML feed from its document serialized without items:
+    cut before ``closing``, the indented closing tag of the element that
+    holds the items. Items are the last children of that element, and lxml's
+    pretty printing indents each one alike wherever it stands."""
     cut = empty.rindex(closing)
-    head, tail = empty[:cut], empty[cut:]
-    yield head
-    for batch in batches:
-        whole = document(batch)
-        if not (whole.startswith(head) and whole.endswith(tail)):
-            raise RuntimeError("a batch of items changed the feed's head: cannot splice")
-        yield whole[len(head):len(whole) - len(tail)]
-    yield tail
+    return Frame(empty[:cut], empty[cut:])
+
+
+def cut_items(document: bytes, opening: bytes, closing: bytes, count: int) -> list[bytes]:
+    """Each item's bytes in an XML feed ``document`` of ``count`` items, from
+    the indented ``opening`` tag of each (``<item>`` has no attributes, and a
+    ``<`` in text or an attribute value is always escaped, so the tag is
+    found nowhere else) up to the next one, or to ``closing`` for the last."""
+    start, end = document.find(opening), document.rindex(closing)
+    pieces = document[start:end].split(opening) if start >= 0 else [b""]
+    if pieces[0] or len(pieces) != count + 1:
+        raise RuntimeError(f"cannot cut {count} items out of a feed document")
+    return [opening + piece for piece in pieces[1:]]
 
 
 def rfc3339(moment: datetime) -> str:

@@ -8,23 +8,22 @@ extension object ``_feedpub`` (extensions start with an underscore).
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from .model import Article
-from .feedmeta import FeedMeta, TopicRef, provider_uri, rfc3339
+from .feedmeta import FeedDates, FeedMeta, Frame, TopicRef, assemble, provider_uri, rfc3339
 from .topics import topic_key
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def render_json_feed(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
-    return b"".join(json_feed_chunks([articles], meta, topics))
+def render(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+    return b"".join(assemble(frame(meta), [items(articles, topics)]))
 
 
-def json_feed_chunks(
-    batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef]
-) -> Iterator[bytes]:
-    """The feed's bytes in chunks: its head, then a chunk per batch of items."""
+def frame(meta: FeedMeta, dates: FeedDates | None = None) -> Frame:
+    """The feed without its items (see feedmeta.Frame). No feed-level date
+    is written, so ``dates`` (as the other formats take them) are not used."""
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": meta.title,
@@ -43,14 +42,13 @@ def json_feed_chunks(
     # The feed's own fields indented, then one item per line: as readable and
     # diff-friendly as indenting everything, and json's C encoder does the work
     # (it is not used with indent).
-    yield (json.dumps(feed, ensure_ascii=False, indent=2)[:-2] + ',\n  "items": [').encode("utf-8")
-    separator = "\n"  # before the first item; ",\n" before each other
-    for batch in batches:
-        if batch:
-            lines = ",\n".join("    " + json.dumps(_item(a, topics), ensure_ascii=False) for a in batch)
-            yield (separator + lines).encode("utf-8")
-            separator = ",\n"
-    yield b"\n  ]\n}\n" if separator == ",\n" else b"]\n}\n"
+    head = json.dumps(feed, ensure_ascii=False, indent=2)[:-2] + ',\n  "items": ['
+    return Frame(head.encode("utf-8"), b"\n  ]\n}\n", separator=b",", empty_tail=b"]\n}\n")
+
+
+def items(articles: Sequence[Article], topics: Mapping[str, TopicRef]) -> list[bytes]:
+    """Each article's item, a line of its own, as it is in every JSON feed."""
+    return [("\n    " + json.dumps(_item(a, topics), ensure_ascii=False)).encode("utf-8") for a in articles]
 
 
 def _item(article: Article, topics: Mapping[str, TopicRef]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ Output layout (subscribers depend on it; see README "URL layout")::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -28,7 +28,7 @@ from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
 from .resolver import Resolver
 from .scan import SeedFiles
-from .render import ArchiveLinks, FeedDates, FeedMeta, TopicRef, render_feed_chunks
+from .render import ArchiveLinks, FeedDates, FeedMeta, Frame, TopicRef, assemble, feed_frame, render_items
 from .site_index import HEADLINES, INDEX_PATH, IndexEntry
 from .topics import Topic, assign_slugs, display_names, topic_key
 
@@ -41,6 +41,9 @@ ARCHIVE_FORMATS = ("rss", "atom")
 # Articles loaded and rendered at a time: a feed of any length (--limit 0) is
 # written in a bounded amount of memory.
 RENDER_BATCH = 500
+# Rendered items kept at a time (about 1.5 KB each), so that an article in
+# several feeds of one format is rendered once for all of them.
+ITEM_MEMORY = 20_000
 
 
 def feed_path(base: str, fmt: str) -> str:
@@ -56,6 +59,38 @@ class PlannedFeed:
     meta: FeedMeta
     items: tuple[Listing, ...]
     topic: Topic | None = None
+
+
+class RenderedItems:
+    """The bytes of items rendered in one build, by format and seed: an
+    item's bytes are the same in every feed of its format (feedmeta.Frame),
+    so each is rendered once. At most ITEM_MEMORY are kept."""
+
+    def __init__(self, resolver: Resolver, refs: dict[str, TopicRef]) -> None:
+        self._resolver, self._refs = resolver, refs
+        self._bytes: dict[tuple[str, str], bytes] = {}
+
+    def of(self, listings: Sequence[Listing], fmt: str) -> list[bytes]:
+        """The items of ``listings`` in feeds ``fmt``, in order; those not
+        rendered yet are rendered now, together."""
+        missing = [item for item in listings if (fmt, item.source) not in self._bytes]
+        if missing:
+            self.keep(fmt, missing, self.render(missing, fmt), listings)
+        return [self._bytes[fmt, item.source] for item in listings]
+
+    def render(self, listings: Sequence[Listing], fmt: str) -> list[bytes]:
+        """The items of ``listings`` in feeds ``fmt``, rendered now and not kept."""
+        return render_items(self._resolver.articles(listings), fmt, self._refs)
+
+    def keep(self, fmt: str, listings: Sequence[Listing], rendered: Sequence[bytes],
+             wanted: Sequence[Listing] = ()) -> None:
+        """Keep ``rendered``, the items of ``listings`` in feeds ``fmt``. When
+        that would keep more than ITEM_MEMORY, the others are forgotten, but
+        for those of ``wanted``."""
+        if len(self._bytes) + len(listings) > ITEM_MEMORY:
+            keys = {(fmt, item.source) for item in wanted}
+            self._bytes = {key: data for key, data in self._bytes.items() if key in keys}
+        self._bytes.update(zip([(fmt, item.source) for item in listings], rendered))
 
 
 @dataclass(slots=True)
@@ -74,6 +109,10 @@ class Plan:
     feeds: list[PlannedFeed]
     refs: dict[str, TopicRef]
     resolver: Resolver
+    items: RenderedItems = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.items = RenderedItems(self.resolver, self.refs)
 
     def outputs(self) -> Iterable[tuple[str, str, Callable[[], Iterable[bytes]]]]:
         """Every file as (path, fingerprint, render), feeds first. The
@@ -104,10 +143,19 @@ class Plan:
     def render(self, feed: PlannedFeed) -> bytes:
         return b"".join(self.render_chunks(feed))
 
-    def render_chunks(self, feed: PlannedFeed) -> Iterator[bytes]:
-        """The feed's bytes, its articles loaded and rendered RENDER_BATCH at a time."""
-        batches = self.resolver.batches(feed.items, RENDER_BATCH)
-        return render_feed_chunks(batches, feed.meta, feed.fmt, self.refs, _feed_dates(feed.items))
+    def render_chunks(self, feed: PlannedFeed, frame: Frame | None = None,
+                      items: RenderedItems | None = None) -> Iterator[bytes]:
+        """The feed's bytes: its frame (given, or rendered now), then its
+        items RENDER_BATCH at a time, from ``items`` (the plan's own by
+        default), which renders those it does not hold yet."""
+        frame = frame if frame is not None else self.frame(feed)
+        items = items if items is not None else self.items
+        batches = (feed.items[start:start + RENDER_BATCH] for start in range(0, len(feed.items), RENDER_BATCH))
+        return assemble(frame, (items.of(batch, feed.fmt) for batch in batches))
+
+    def frame(self, feed: PlannedFeed) -> Frame:
+        """The feed's document without its items (feedmeta.Frame)."""
+        return feed_frame(feed.meta, feed.fmt, _feed_dates(feed.items))
 
     def _feed_fingerprint(self, feed: PlannedFeed) -> str:
         keys = sorted({topic_key(name) for item in feed.items for name in item.topics})

@@ -13,36 +13,58 @@ fixed in the element tree it builds, before serializing:
 from __future__ import annotations
 
 import html
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from .model import Article
-from .feedmeta import GENERATOR, MEDIA_TYPES, FeedDates, FeedMeta, TopicRef, feed_dates, splice
+from .feedmeta import (
+    GENERATOR,
+    ITEM_FEED,
+    MEDIA_TYPES,
+    FeedDates,
+    FeedMeta,
+    Frame,
+    TopicRef,
+    cut_frame,
+    cut_items,
+    feed_dates,
+)
 from .topics import topic_key
-from .xmlext import ATOM_NS, insert_after, register_archive_extension, set_media
+from .xmlext import ATOM_NS, insert_after, register_archive_extension, register_extensions, set_media
 
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
 
 
-def render_rss(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+# How an item starts, and how the channel that holds the items ends, as lxml
+# pretty-prints them.
+ITEM_OPENING = b"\n    <item>"
+CLOSING = b"\n  </channel>"
+
+
+def render(articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef]) -> bytes:
+    """The feed in one document: the reference the chunks of :func:`frame`
+    and :func:`items` are checked against."""
     return _document(articles, meta, topics, feed_dates(articles))
 
 
-def rss_chunks(
-    batches: Iterable[Sequence[Article]], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
-) -> Iterator[bytes]:
-    """:func:`render_rss` in chunks, a batch of items at a time (see feedmeta.splice)."""
-    return splice(lambda batch: _document(batch, meta, topics, dates), batches, b"\n  </channel>")
+def frame(meta: FeedMeta, dates: FeedDates) -> Frame:
+    """The feed without its items (see feedmeta.Frame)."""
+    return cut_frame(_document((), meta, {}, dates), CLOSING)
+
+
+def items(articles: Sequence[Article], topics: Mapping[str, TopicRef]) -> list[bytes]:
+    """Each article's ``<item>`` as it is in every RSS feed: rendered in one
+    document (feedgen makes items only inside a feed) and cut apart."""
+    return cut_items(_document(articles, ITEM_FEED, topics, FeedDates()), ITEM_OPENING, CLOSING, len(articles))
 
 
 def _document(
     articles: Sequence[Article], meta: FeedMeta, topics: Mapping[str, TopicRef], dates: FeedDates
 ) -> bytes:
     generator = FeedGenerator()
-    generator.load_extension("dc", atom=False, rss=True)
-    generator.load_extension("media", atom=False, rss=True)
+    register_extensions(generator, "dc", "media", atom=False, rss=True)
     register_archive_extension(generator, meta.archive.is_archive)
     generator.title(meta.title)
     generator.description(meta.description)
@@ -78,12 +100,15 @@ def _add_item(generator: FeedGenerator, article: Article, topics: Mapping[str, T
         # <description> is HTML: a plain-text excerpt must be escaped to stay text.
         entry.description(html.escape(article.summary, quote=False))
     entry.pubDate(article.published_at)
+    categories = []
     for name in article.topics:
         ref = topics.get(topic_key(name))
         category = {"term": ref.name if ref else name}
         if ref and ref.urls.get("rss"):
             category["scheme"] = ref.urls["rss"]  # written as <category domain="…">
-        entry.category(category)
+        categories.append(category)
+    if categories:
+        entry.category(categories)  # one call: each call maps every category to RSS again
     if article.provider:
         # RSS <author> must be an e-mail address; Dublin Core names the publisher.
         entry.dc.dc_creator(article.provider.name)

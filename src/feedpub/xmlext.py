@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
+from feedgen.ext.dc import DcEntryExtension, DcExtension
+from feedgen.ext.media import MediaEntryExtension, MediaExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -16,6 +18,8 @@ from .model import Article
 ATOM_NS = "http://www.w3.org/2005/Atom"
 # RFC 5005, Feed Paging and Archiving: https://www.rfc-editor.org/rfc/rfc5005
 FH_NS = "http://purl.org/syndication/history/1.0"
+# feedgen's extensions we use: the feed's and the entry's class of each.
+_EXTENSIONS = {"dc": (DcExtension, DcEntryExtension), "media": (MediaExtension, MediaEntryExtension)}
 
 
 class _ArchiveExtension(BaseExtension):  # type: ignore[misc]
@@ -33,6 +37,16 @@ class _ArchiveExtension(BaseExtension):  # type: ignore[misc]
         return feed
 
 
+def register_extensions(generator: FeedGenerator, *names: str, atom: bool, rss: bool) -> None:
+    """Register feedgen's extensions ``names`` ('dc', 'media') as
+    ``generator.load_extension(name, atom, rss)`` does, with the same classes.
+    load_extension first tries to import ``feedgen.ext.<name>_entry``, which
+    does not exist, and that failed import searches the disk on every call."""
+    for name in names:
+        feed_class, entry_class = _EXTENSIONS[name]
+        generator.register_extension(name, feed_class, entry_class, atom=atom, rss=rss)
+
+
 def register_archive_extension(generator: FeedGenerator, is_archive: bool) -> None:
     """Declare ``fh`` and add ``<fh:archive/>`` when the document is an archive page."""
     if is_archive:
@@ -43,19 +57,22 @@ def set_media(entry: FeedEntry, article: Article) -> None:
     """Media RSS for the article's images: ``media:content medium="image"`` each,
     and ``media:thumbnail`` for the first. https://www.rssboard.org/media-rss
 
-    Needs ``generator.load_extension("media")``. ``group=None`` keeps feedgen
+    Needs the ``media`` extension (:func:`register_extensions`). ``group=None`` keeps feedgen
     from wrapping them in ``<media:group>``, which means alternatives of one
     object, not several images. No enclosures: their length is unknown.
     """
-    for index, image in enumerate(article.images):
+    contents = []
+    for image in article.images:
         media = {"url": image.url, "medium": "image"}
         if image.width:
             media["width"] = str(image.width)
         if image.height:
             media["height"] = str(image.height)
-        entry.media.content(media, group=None)
-        if index == 0:
-            entry.media.thumbnail({k: v for k, v in media.items() if k != "medium"}, group=None)
+        contents.append(media)
+    if contents:
+        # Each call checks its list whole: one call for all the images.
+        entry.media.content(contents, group=None)
+        entry.media.thumbnail({k: v for k, v in contents[0].items() if k != "medium"}, group=None)
 
 
 def insert_after(anchor: etree._Element, tag: str, **attributes: str) -> etree._Element:
