@@ -556,3 +556,13 @@ def test_a_quote_inside_plain_text_does_not_hide_what_follows(lines):
     text = f"---\n{lines}\nwebUrl: https://ex.org/a\npublishedDateTime: 2021-01-26T21:12:00Z\npublished: true\ntype: it's\n---\n"
     assert loader._load_fast(text.encode(), "seed.txt", timezone.utc) is None
     assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+# Strings PyYAML would type, deep in what the Article does not read, keys included.
+@pytest.mark.parametrize("lines", ["extra:\n  - [a, yes]", "extra:\n  on: x", "yes: 1", "extra:\n  - a:\n      b: [c, '~']",
+                                   "related:\n  - title: R\n    notes:\n      - 1:30"])
+def test_strings_pyyaml_types_anywhere_go_to_pyyaml(lines):
+    text = f"---\ntitle: T\n{lines}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
+    assert loader._syntax_reads_alike(text[3:-4].encode())  # the walk over the values decides
+    assert loader._load_fast(text.encode(), "seed.txt", timezone.utc) is None
+    assert outcome(text, fast=True) == outcome(text, fast=False)

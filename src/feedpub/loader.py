@@ -385,22 +385,25 @@ def _values_read_alike(data: dict[str, Any]) -> bool:
                     texts += [item.get("url"), item.get("title"), item.get("webUrl"), item.get("originalUrl")]
     if not set(map(type, texts)) <= _TEXT_TYPES:
         return False  # 1.2 typed it (a number, a date): PyYAML may have typed it otherwise
-    stack: list[Any] = [data]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        item = pop()
-        kind = type(item)  # exact types, cheap to test; anything else goes to PyYAML
-        if kind is dict:
-            if not item.keys() <= _FORMAT_KEYS:  # keys are strings too, but these are known plain
-                extend(item)
-            extend(item.values())
-        elif kind is list:
-            extend(item)
-        elif kind is str:
-            # Every string, however long: YAML 1.1 types `1:00:00:...:00` of
-            # any length. The regex takes linear time (10 ms for 60 KB).
-            if item and item[0] in _IMPLICIT_FIRST and _PYYAML_IMPLICIT.fullmatch(item):
+    # Each container's values in one loop, scalars checked where they stand:
+    # only dicts and lists are kept for later.
+    containers: list[Any] = [data]
+    for container in containers:  # grows as the walk finds more
+        if type(container) is list:
+            values = container
+        elif container.keys() <= _FORMAT_KEYS:  # keys are strings too, but these are known plain
+            values = container.values()
+        else:
+            values = [*container, *container.values()]
+        for value in values:
+            kind = type(value)  # exact types, cheap to test; anything else goes to PyYAML
+            if kind is str:
+                # Every string, however long: YAML 1.1 types `1:00:00:...:00` of
+                # any length. The regex takes linear time (10 ms for 60 KB).
+                if value and value[0] in _IMPLICIT_FIRST and _PYYAML_IMPLICIT.fullmatch(value):
+                    return False
+            elif kind is dict or kind is list:
+                containers.append(value)
+            elif kind not in _SCALAR_TYPES:
                 return False
-        elif kind not in _SCALAR_TYPES:
-            return False
     return True
