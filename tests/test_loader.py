@@ -497,18 +497,39 @@ NODE_STARTS += ["title: 'it''s'\nexcerpt: &a x", 'title: "a \\" b"\nexcerpt: &a 
                 "title: Markets - 'live\ntopics: [Markets, >]\ntype: it's",
                 "title: x\n  'y\nexcerpt: !!binary SGVsbG8=\ntype: it's", 'title: x - "y\nexcerpt: &a z\ntype: "w"',
                 # A quoted scalar over two lines: what follows is not trusted.
-                "title: 'a\n  b'\nexcerpt: 'c: @d'"]
+                "title: 'a\n  b'\nexcerpt: 'c: @d'",
+                # Blanks between: after ':' (three), from a line's start.
+                "title:   &a x", "topics:\n  -    !t x",
+                # One walk over the quotes for every indicator: the second stands after them.
+                'title: "x: @a"\nexcerpt: @b', "title: 'x: @a' # 'y: @b'\nexcerpt: 'c' @d",
+                # A block scalar's header after another '|' on its line, in its comment.
+                "title: 'a: @b'\nexcerpt: x|#: |"]
 IN_TEXT = ["title: AT&T & co", "title: a @b c", "title: 5 > 3 | 4", "title: \"x @y\"", "title: well-*known* x:&y",
            "title: \"Q&A: @reuters\"", "title: 'Q&a: & #1 ''x'': |'", 'title: "a \\": @c \\\\"', 
            "title: x # it's\nexcerpt: 'a: &b'", "title: 'it''s: &x'", "topics: ['a', '&b c']",
            "webUrl: https://x.example/caf%C3%A9-%E5%8C%97?a=1&b=-%20",
-           "webUrl: https://x.example/a?b=1&c=%C3%A9#d", "title: it's 100% *so* !cool `code`"]
+           "webUrl: https://x.example/a?b=1&c=%C3%A9#d", "title: it's 100% *so* !cool `code`",
+           "title: \"x: @a, @b\"\nexcerpt: 'y: &c' # z's\ncategory: 'w: |'"]
 
 
 @pytest.mark.parametrize("line", NODE_STARTS)
 def test_an_indicator_where_a_node_starts_goes_to_pyyaml(line):
     block = f"\n{line}\n".encode()
     assert not loader._syntax_reads_alike(block)
+
+
+def test_an_indicator_after_blanks_at_the_blocks_start_goes_to_pyyaml():
+    assert not loader._syntax_reads_alike(b"  &a x\n") and not loader._syntax_reads_alike(b"&a x\n")
+    assert loader._syntax_reads_alike(b"  a&x\n")
+
+
+# A line whose first token, after its indentation and any '- ', is '?': a
+# complex key, which the guard leaves to PyYAML wherever it stands.
+@pytest.mark.parametrize("lines", ["? a\n: b", "topics:\n  ? a\n  : b", "topics:\n  - ? a\n    : b", "related:\n- ?\n"])
+def test_a_complex_key_goes_to_pyyaml(lines):
+    text = f"---\ntitle: T\n{lines}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
+    assert not loader._syntax_reads_alike(text[3:-4].encode())
+    assert outcome(text, fast=True) == outcome(text, fast=False)
 
 
 @pytest.mark.parametrize("line", IN_TEXT)
@@ -533,5 +554,15 @@ FOOLING_QUOTES = [
 @pytest.mark.parametrize("lines", FOOLING_QUOTES)
 def test_a_quote_inside_plain_text_does_not_hide_what_follows(lines):
     text = f"---\n{lines}\nwebUrl: https://ex.org/a\npublishedDateTime: 2021-01-26T21:12:00Z\npublished: true\ntype: it's\n---\n"
+    assert loader._load_fast(text.encode(), "seed.txt", timezone.utc) is None
+    assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+# Strings PyYAML would type, deep in what the Article does not read, keys included.
+@pytest.mark.parametrize("lines", ["extra:\n  - [a, yes]", "extra:\n  on: x", "yes: 1", "extra:\n  - a:\n      b: [c, '~']",
+                                   "related:\n  - title: R\n    notes:\n      - 1:30"])
+def test_strings_pyyaml_types_anywhere_go_to_pyyaml(lines):
+    text = f"---\ntitle: T\n{lines}\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
+    assert loader._syntax_reads_alike(text[3:-4].encode())  # the walk over the values decides
     assert loader._load_fast(text.encode(), "seed.txt", timezone.utc) is None
     assert outcome(text, fast=True) == outcome(text, fast=False)

@@ -13,6 +13,7 @@ Articles. Without yaml-rs installed, every seed takes the PyYAML path.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -49,38 +50,49 @@ _CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
 # libyaml refuses where a node starts inside a flow collection. A node starts
 # after a line's indentation, an indicator ('- ', ': ', '? ') or a flow
 # indicator ('[', '{', ','), blanks between. Inside text, quoted or plain,
-# all of them are text to both parsers. One translate() marks blanks and
-# those characters (1) and the indicators (2, 3), so a search for the pairs
-# "\1\2" and "\1\3" finds every indicator that could start a node, at C speed
-# however many '&' and '%' the URLs hold; _starts_node then judges each, and
-# _quoted_scalars whether it stands inside a quoted scalar.
-_NODE_MARKS = bytes.maketrans(b" \n[{,:?-&*!%@`|>", b"\x01" * 8 + b"\x02" * 6 + b"\x03" * 2)
+# all of them are text to both parsers. One translate() gives each byte its
+# class: an indicator (2), a blank (1), what a node starts after (4: a line
+# break, '[', '{', ','; 5: '-', ':', '?', which need a blank after them), a
+# quote or '#' (6). _NODE_START then finds, at C speed however many '&' and
+# '%' the URLs hold, each indicator that could start a node: one right after
+# a class-4 byte, one after a class-4 or 5 byte and a blank, one after two
+# blanks or more (rare, judged in Python); _starts_node judges each exactly,
+# and _in_quoted_scalars whether it stands inside a quoted scalar.
+_NODE_MARKS = bytes.maketrans(b"&*!%@`|> \n[{,:?-'\"#", b"\x02" * 8 + b"\x01" + b"\x04" * 4 + b"\x05" * 3 + b"\x06" * 3)
+# The literal first, so that re looks only at indicators; the lookbehinds
+# (which include it) test what stands before.
+_NODE_START = re.compile(rb"\x02(?<=[\x01\x04]\x02)(?:(?<=\x04\x02)|(?<=[\x04\x05]\x01\x02)|(?<=\x01\x01\x02))")
 _NODE_BEFORE = b"\n[{,:?-"
 _FLOW_BEFORE = b"[,"
-# What _quoted_scalars looks for: a quote, or a '#' (a comment after a blank).
-_QUOTE_OR_COMMENT = re.compile(rb"['\"#]")
-# A block scalar's header ('|', '>', a chomping or indentation indicator, a
-# comment): its lines are text to both parsers but could hold what looks like
-# quotes and comments to _quoted_scalars.
-_BLOCK_SCALAR = re.compile(rb"(?:^|[-:?] )[ ]*[|>][-+0-9]*[ ]*(?:#.*)?$", re.MULTILINE)
-_COMPLEX_KEY = re.compile(rb"^\s*\?(?:\s|$)", re.MULTILINE)
-# What a complex key needs: a cheap search first, since URLs are full of '?'.
-_QUESTION_MARK = re.compile(rb"\?(?:\s|\Z)")
-# A surrogate written as an escape: yaml-rs reads a pair of them
-# ("\ud83d\ude80") as one character, as the PyYAML path does (yaml_reader.py
-# joins pairs in double-quoted scalars first), and refuses a lone one.
-_SURROGATE_ESCAPE = re.compile(rb"\\(?:u[dD][89a-fA-F]|U0000[dD][89a-fA-F])")
-# A pair whose backslash starts an escape (the last of an odd run of
-# backslashes): the only surrogate escapes the two paths are known to read
-# alike, as one character in a double-quoted scalar and as text anywhere else.
-# The lookbehind comes after the first backslash, so that re scans for that
-# literal at C speed (before it, the search tried every position: 90 us a seed).
-_SURROGATE_PAIR = re.compile(rb"\\(?<!\\\\)(?:\\\\)*u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+# A block scalar's header: '|' or '>' where a node starts, then chomping and
+# indentation indicators and a comment to the end of its line. Its lines are
+# text to both parsers but could hold what looks like quotes and comments to
+# _in_quoted_scalars. One regex for each indicator, so that re looks only at
+# that byte (a class first would make it test every position); where the
+# indicator stands is judged by _starts_node.
+_BLOCK_SCALAR_HEADERS = tuple(re.compile(indicator + rb"[-+0-9]*[ ]*(?:#.*)?$", re.MULTILINE)
+                              for indicator in (rb"\|", b">"))
+_BLOCK_SCALAR_AFTER = b"\n-:?"
+# Two block-sequence entries on one line.
+_NESTED_ENTRIES = re.compile(b"- -")
+# A surrogate written as an escape (`\ud83d`, `\U0000d83d`): yaml-rs reads a
+# pair of them ("\ud83d\ude80") as one character, as the PyYAML path does
+# (yaml_reader.py joins pairs in double-quoted scalars first), and refuses a
+# lone one. The only ones the two paths are known to read alike are pairs
+# whose backslash starts an escape (the last of an odd run of backslashes),
+# as one character in a double-quoted scalar and as text anywhere else. One
+# scan finds, left to right, such a pair or else a surrogate escape, which is
+# then outside every pair (group 1). The lookbehind comes after the first
+# backslash, so that re scans for that literal at C speed (before it, the
+# search tried every position: 90 us a seed).
+_SURROGATE_ESCAPES = re.compile(rb"\\(?:(?<!\\\\)(?:\\\\)*u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+                                rb"|(u[dD][89a-fA-F]|U0000[dD][89a-fA-F]))")
 # LS and PS: line breaks to YAML 1.1 only.
 _UNICODE_BREAK = re.compile(rb"\xe2\x80[\xa8\xa9]")
-# Keys the text must show plainly, checked in one pass over the starts of
-# lines, where every key of a block mapping stands (after its indentation and
-# any '- '; flow mappings and complex keys never reach this check):
+# Lines the text must not hold, found in one pass over the starts of lines,
+# where every key of a block mapping stands (after its indentation and any
+# '- '; flow mappings never reach this check):
+# - a complex key (a line whose first token is '?');
 # - an empty key (a line whose first token is ':'), which libyaml refuses and
 #   yaml-rs takes;
 # - a double-quoted key with an escape (`"wid\x74h"`), which could spell any key;
@@ -89,9 +101,16 @@ _UNICODE_BREAK = re.compile(rb"\xe2\x80[\xa8\xa9]")
 #   quoted string: YAML 1.1 and 1.2 read 012, 0o12, 1_000, 5e1 and 1:30
 #   differently.
 # The lookahead on a line's first character spares most lines the alternation.
-_ODD_KEY = re.compile(rb"""\n[ -]*(?=[:"'qhw])(?::[ \n]|"[^"\n]*\\[^"\n]*"[ \t]*:"""
-                      rb"""|['"]?(?:quality|heat|width|height)['"]?[ \t]*:"""
-                      rb"""(?![ \t]*(?:-?(?:0|[1-9][0-9]*)[ \t]*(?:\n|\Z)|['"])))""")
+# Python 3.11 reads `[ -]*+` as possessive: the indentation is never given
+# back, so re does not try every shorter run of it at each line, which the
+# lookahead would refuse anyway (3.10 reads the same pattern the slow way).
+_POSSESSIVE = "+" if sys.version_info >= (3, 11) else ""
+_ODD_LINE = re.compile(rb"""\n[ -]*""" + _POSSESSIVE.encode() + rb"""(?=[?:"'qhw])(?:\?(?:\s|\Z)|:[ \n]"""
+                       rb"""|"[^"\n]*\\[^"\n]*"[ \t]*:"""
+                       rb"""|['"]?(?:quality|heat|width|height)['"]?[ \t]*:"""
+                       rb"""(?![ \t]*(?:-?(?:0|[1-9][0-9]*)[ \t]*(?:\n|\Z)|['"])))""")
+# Deep block nesting: the PyYAML path limits depth.
+_DEEP_INDENT = b"\n" + b" " * 30
 # A string PyYAML would have typed had it been plain (yaml/resolver.py): bool,
 # int, float, null, timestamp, merge, value. Such a string in a field the
 # Article reads sends the seed to PyYAML.
@@ -207,27 +226,22 @@ def _front_matter_bytes(raw: bytes) -> bytes | None:
 
 def _syntax_reads_alike(block: bytes) -> bool:
     """Cheap checks on the UTF-8 front matter: no constructs where YAML 1.1 and
-    1.2, or the PyYAML path's limits, could part ways. Each regex runs only
-    when a quick byte search says it might match."""
-    # A one-byte search (memchr) before any search for two or three bytes.
-    if len(block) > FAST_MAX_BLOCK or b"<" in block and b"<<" in block or b"- -" in block or b"{" in block \
-            or block.count(b"[") > 20:
+    1.2, or the PyYAML path's limits, could part ways. Each check is a scan of
+    the bytes at C speed: a one-byte search (memchr) first where one can rule
+    a check out, and regexes that start with a literal, which re scans for
+    (one that starts with a class tests every position, several times slower).
+    Only a seed with an indicator where a node could start adds a walk over
+    its quotes, one for all such indicators."""
+    if len(block) > FAST_MAX_BLOCK or b"{" in block or b"\t" in block or b"<" in block and b"<<" in block:
+        return False  # tabs: PyYAML refuses many a tab that 1.2 takes as blank
+    if b"[" in block and (block.count(b"[") > 20 or not _flow_sequences_read_alike(block)):
         return False
-    if b"[" in block and not _flow_sequences_read_alike(block):
+    if b"\\" in block and not _surrogates_are_pairs(block):
         return False
-    if b"\\" in block and _SURROGATE_ESCAPE.search(block) and not _surrogates_are_pairs(block):
+    # LS and PS: line breaks of YAML 1.1 only (NEL is U+0085, with the non-printables).
+    if _NESTED_ENTRIES.search(block) or _DEEP_INDENT in block or _UNICODE_BREAK.search(block):
         return False
-    # Tabs (PyYAML refuses many a tab that 1.2 takes as blank) and the line
-    # breaks of YAML 1.1 only, LS and PS (NEL is U+0085, with the non-printables).
-    if b"\t" in block or _UNICODE_BREAK.search(block):
-        return False
-    if _QUESTION_MARK.search(block) and _COMPLEX_KEY.search(block):
-        return False
-    if not _indicators_are_text(block):
-        return False
-    if b"\n" + b" " * 30 in block:  # deep block nesting: the PyYAML path limits depth
-        return False
-    return _ODD_KEY.search(block) is None
+    return _ODD_LINE.search(block) is None and _indicators_are_text(block)
 
 
 def _indicators_are_text(block: bytes) -> bool:
@@ -236,16 +250,14 @@ def _indicators_are_text(block: bytes) -> bool:
     if not any(indicator in block for indicator in b"&*!%@`|>"):  # tidy seeds: eight memchr
         return True
     marks = block.translate(_NODE_MARKS)
-    if marks[:1] in (b"\x02", b"\x03"):
-        return False
-    for pair, starts_after in ((b"\x01\x02", _NODE_BEFORE), (b"\x01\x03", _FLOW_BEFORE)):
-        at = marks.find(pair)
-        while at >= 0:
-            # `"Q&A: @reuters"`: where a node would start, but inside a quoted scalar.
-            if _starts_node(block, at + 1, starts_after) and not _in_quoted_scalar(block, at + 1):
-                return False
-            at = marks.find(pair, at + 1)
-    return True
+    lead = marks.lstrip(b"\x01")  # the block's start is where a node starts, blanks aside
+    if _NODE_START.search(marks) is None and not lead.startswith(b"\x02"):
+        return True
+    offsets = [len(marks) - len(lead)] if lead.startswith(b"\x02") else []
+    offsets += [found.start() for found in _NODE_START.finditer(marks)]
+    offsets = [at for at in offsets if _starts_node(block, at, _FLOW_BEFORE if block[at] in b"|>" else _NODE_BEFORE)]
+    # `"Q&A: @reuters"`: where a node would start, but inside a quoted scalar.
+    return not offsets or _in_quoted_scalars(block, marks, offsets)
 
 
 def _starts_node(block: bytes, at: int, starts_after: bytes) -> bool:
@@ -262,37 +274,55 @@ def _starts_node(block: bytes, at: int, starts_after: bytes) -> bool:
     return block[before] in starts_after
 
 
-def _in_quoted_scalar(block: bytes, offset: int) -> bool:
-    """Whether ``offset`` is inside a quoted scalar that opens and closes on
-    one line, found from the block's start as YAML's scanner finds them: a
-    quote where a node could start opens one, a '#' after a blank starts a
-    comment. A quote inside plain text can look as if it stood where a node
-    starts (`title: Rock, 'n roll`: ',' is a flow indicator only in a flow),
-    but then what it seems to open is plain text on that line too, where an
-    indicator after ', ', '- ' or '[' is text as well (after ': ' both
-    parsers refuse it). So no when a quote does not close on its line, which
-    a quote inside plain text could make reach across lines, and no when the
-    block holds a block scalar, whose lines are text to both parsers but
-    could look like quotes and comments here."""
-    if _BLOCK_SCALAR.search(block):
+def _in_quoted_scalars(block: bytes, marks: bytes, offsets: list[int]) -> bool:
+    """Whether every offset (in ascending order) is inside a quoted scalar that
+    opens and closes on one line, found from the block's start as YAML's
+    scanner finds them, in one walk: a quote where a node could start opens
+    one, a '#' after a blank starts a comment. A quote inside plain text can
+    look as if it stood where a node starts (`title: Rock, 'n roll`: ',' is
+    a flow indicator only in a flow), but then what it seems to open is plain
+    text on that line too, where an indicator after ', ', '- ' or '[' is text
+    as well (after ': ' both parsers refuse it). So no when a quote does not
+    close on its line, which a quote inside plain text could make reach across
+    lines, and no when the block holds a block scalar, whose lines are text to
+    both parsers but could look like quotes and comments here. ``marks`` is
+    the block's translation by _NODE_MARKS, where quotes and '#' are 6."""
+    if _holds_block_scalar(block):
         return False
     at = 0
-    while (found := _QUOTE_OR_COMMENT.search(block, at, offset)) is not None:
-        start = found.start()
-        if block[start] == 0x23:  # '#'
-            comment = start == 0 or block[start - 1] in b" \n"
-            at = block.find(b"\n", start) if comment else start + 1
-            if at < 0:
-                return False
-        elif not _starts_node(block, start, _NODE_BEFORE):
-            at = start + 1
-        else:
-            end = _closing_quote(block, start)
-            if end < 0 or block.find(b"\n", start, end) >= 0:
-                return False  # never closes, or closes on another line
-            if end > offset:
+    for offset in offsets:
+        while True:
+            start = marks.find(b"\x06", at, offset)
+            if start < 0:
+                return False  # no quoted scalar holds the offset
+            if block[start] == 0x23:  # '#'
+                comment = start == 0 or block[start - 1] in b" \n"
+                at = block.find(b"\n", start) if comment else start + 1
+                if at < 0:
+                    return False
+            elif not _starts_node(block, start, _NODE_BEFORE):
+                at = start + 1
+            else:
+                end = _closing_quote(block, start)
+                if end < 0 or block.find(b"\n", start, end) >= 0:
+                    return False  # never closes, or closes on another line
+                if end > offset:
+                    at = start  # the next offset may stand in the same scalar
+                    break
+                at = end + 1
+    return True
+
+
+def _holds_block_scalar(block: bytes) -> bool:
+    """Whether a block scalar's header stands anywhere in the block; see
+    _BLOCK_SCALAR_HEADERS. Every '|' and '>' counts, even one inside the
+    comment of another's header."""
+    for header in _BLOCK_SCALAR_HEADERS:
+        found = header.search(block)
+        while found is not None:
+            if _starts_node(block, found.start(), _BLOCK_SCALAR_AFTER):
                 return True
-            at = end + 1
+            found = header.search(block, found.start() + 1)
     return False
 
 
@@ -316,9 +346,8 @@ def _closing_quote(block: bytes, start: int) -> int:
 
 
 def _surrogates_are_pairs(block: bytes) -> bool:
-    """Every surrogate escape is half of a pair: a pair holds two of them, and
-    no escape is in two pairs."""
-    return len(_SURROGATE_ESCAPE.findall(block)) == 2 * len(_SURROGATE_PAIR.findall(block))
+    """Every surrogate escape is half of a pair; see _SURROGATE_ESCAPES."""
+    return not any(_SURROGATE_ESCAPES.findall(block))  # group 1 of each match: empty for a pair
 
 
 def _flow_sequences_read_alike(block: bytes) -> bool:
@@ -356,22 +385,25 @@ def _values_read_alike(data: dict[str, Any]) -> bool:
                     texts += [item.get("url"), item.get("title"), item.get("webUrl"), item.get("originalUrl")]
     if not set(map(type, texts)) <= _TEXT_TYPES:
         return False  # 1.2 typed it (a number, a date): PyYAML may have typed it otherwise
-    stack: list[Any] = [data]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        item = pop()
-        kind = type(item)  # exact types, cheap to test; anything else goes to PyYAML
-        if kind is dict:
-            if not item.keys() <= _FORMAT_KEYS:  # keys are strings too, but these are known plain
-                extend(item)
-            extend(item.values())
-        elif kind is list:
-            extend(item)
-        elif kind is str:
-            # Every string, however long: YAML 1.1 types `1:00:00:...:00` of
-            # any length. The regex takes linear time (10 ms for 60 KB).
-            if item and item[0] in _IMPLICIT_FIRST and _PYYAML_IMPLICIT.fullmatch(item):
+    # Each container's values in one loop, scalars checked where they stand:
+    # only dicts and lists are kept for later.
+    containers: list[Any] = [data]
+    for container in containers:  # grows as the walk finds more
+        if type(container) is list:
+            values = container
+        elif container.keys() <= _FORMAT_KEYS:  # keys are strings too, but these are known plain
+            values = container.values()
+        else:
+            values = [*container, *container.values()]
+        for value in values:
+            kind = type(value)  # exact types, cheap to test; anything else goes to PyYAML
+            if kind is str:
+                # Every string, however long: YAML 1.1 types `1:00:00:...:00` of
+                # any length. The regex takes linear time (10 ms for 60 KB).
+                if value and value[0] in _IMPLICIT_FIRST and _PYYAML_IMPLICIT.fullmatch(value):
+                    return False
+            elif kind is dict or kind is list:
+                containers.append(value)
+            elif kind not in _SCALAR_TYPES:
                 return False
-        elif kind not in _SCALAR_TYPES:
-            return False
     return True
