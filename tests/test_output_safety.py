@@ -241,6 +241,49 @@ def test_the_manifest_naming_new_files_is_synced_before_they_are_written(project
     assert all(f"rename {path}" in events[2:] for path in new)
 
 
+def test_every_written_file_is_synced_before_it_takes_its_name(project, monkeypatch):
+    out = project / "feeds"
+    synced, unsynced_renames = set(), []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        real_fsync(fd)
+        synced.add(os.fstat(fd).st_ino)
+
+    def replace(source, target, **kwargs):
+        if os.lstat(source).st_ino not in synced:
+            unsynced_renames.append(Path(target).relative_to(out).as_posix())
+        return real_replace(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    edit_a_seed(project)
+    write_seed(project / "seeds", "6.txt", **article_fields(6, topics=["New Topic"]))
+    report = build(config_of(project))
+    assert len(report.written) >= 4 and MANIFEST_NAME not in report.written
+    assert unsynced_renames == []
+
+
+def test_a_staged_file_that_cannot_be_synced_is_named_and_nothing_is_replaced(project, monkeypatch):
+    out = project / "feeds"
+    before = feed_files(out)
+    edit_a_seed(project)
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if stat.S_ISREG(os.fstat(fd).st_mode) and os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(WriteError) as caught:
+        build(config_of(project))
+    name, _, reason = str(caught.value).partition(": ")
+    assert reason == f"cannot write: {os.strerror(errno.EIO)}"
+    assert Path(name).relative_to(out).as_posix() in before
+    assert feed_files(out) == before  # every old file whole, no temporary file left
+
+
 def disk_full(fd, data):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 

@@ -250,6 +250,7 @@ def _render_pending(out: OutputFolder, plan: Plan, pending: list, report: BuildR
             if feed and changed:
                 report.changes.append(diff_feed(path, old, chunks[0]))
             report.rendered += 1
+        out.sync_staged(staged)
         for temporary, path in staged:
             out.commit_staged(temporary, path)
             committed += 1

@@ -37,6 +37,8 @@ from .files import NOFOLLOW, Comparison, is_temporary, lstat_mode, read_bytes, r
 from .folder_lock import LOCK_NAME, hold_lock
 
 MANIFEST_NAME = ".feedpub-manifest.json"
+# Staged files synced at once (sync_staged): enough to keep a disk's queue full.
+SYNC_THREADS = 8
 # File systems that cannot sync a folder say so with one of these; nothing to do then.
 _NO_FOLDER_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EBADF}
 
@@ -180,12 +182,13 @@ class OutputFolder:
         return True
 
     def stage_if_changed(self, name: str, chunks: Iterable[bytes]) -> str | None:
-        """Write ``chunks`` to a synced temporary file next to ``name``, unless
+        """Write ``chunks`` to a temporary file next to ``name``, unless
         ``name`` already holds exactly those bytes (compared as they stream, so
         a feed of any size costs one chunk of memory). Returns the temporary
-        file for :meth:`commit_staged`, so a build can render every file before
-        it replaces any; None when nothing changed, and then nothing is left
-        behind. Raises WriteError naming the file when it cannot be written."""
+        file for :meth:`sync_staged` and then :meth:`commit_staged`, so a build
+        can render every file before it replaces any; None when nothing
+        changed, and then nothing is left behind. Raises WriteError naming the
+        file when it cannot be written."""
         import tempfile  # here: a build that writes nothing need not import it
 
         parent, base = posixpath.dirname(name), posixpath.basename(name)
@@ -203,8 +206,6 @@ class OutputFolder:
                         while view:
                             view = view[os.write(fd, view):]
                     same = old.finish()
-                    if not same:
-                        os.fsync(fd)
                 finally:
                     os.close(fd)
                 if same:
@@ -229,6 +230,35 @@ class OutputFolder:
             return
         kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "not a regular file"
         raise WriteError(f"{self.show(name)}: cannot write: it is {kind}; move it away so feedpub can write the file")
+
+    def sync_staged(self, staged: list[tuple[str, str]]) -> None:
+        """Make the data of the staged files (temporary, name) durable, before
+        any is renamed into place: a power cut must not leave a feed whose
+        name is new but whose bytes never reached the disk. Several at a time,
+        in threads (fsync waits for the disk, not for Python): file systems
+        commit concurrent syncs together, where one file after another costs
+        a journal commit each (125 files of a cold build: 0.1 s to over 1 s
+        on a busy disk, in the main process). Raises WriteError naming the
+        file that cannot be synced."""
+        if len(staged) < 2:
+            for temporary, name in staged:
+                self._sync_staged_file(temporary, name)
+            return
+        from concurrent.futures import ThreadPoolExecutor  # here: only a build that writes needs it
+
+        with ThreadPoolExecutor(max_workers=min(SYNC_THREADS, len(staged))) as pool:
+            for _ in pool.map(lambda pair: self._sync_staged_file(*pair), staged):
+                pass
+
+    def _sync_staged_file(self, temporary: str, name: str) -> None:
+        try:
+            fd = os.open(temporary, os.O_WRONLY | NOFOLLOW)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
 
     def commit_staged(self, temporary: str, name: str) -> None:
         """Put a file :meth:`stage_if_changed` wrote in place of ``name``,
