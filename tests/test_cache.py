@@ -165,7 +165,7 @@ def test_a_damaged_cache_is_detected_and_never_trusted(corpus, reference, tmp_pa
     else:
         with sqlite3.connect(database) as db:
             if damage == "bad record":
-                db.execute("UPDATE seeds SET record = '[1, \"evil\"]'")
+                db.execute("UPDATE records SET record = '[1, \"evil\"]'")
             else:
                 db.execute("UPDATE seeds SET topics = 123, published = 'x', id = NULL")
     for path in config.out.rglob("*.*"):
@@ -232,3 +232,32 @@ def test_an_unusable_cache_folder_means_a_build_without_cache(tmp_path):
     with pytest.warns(FeedpubWarning, match=f"cache_dir {blocker} is not a folder: building without the cache"):
         config, report = build_into(tmp_path, seeds, cache_dir=blocker)
     assert report.counts.passed == 1 and (config.out / "all.rss.xml").exists()
+
+
+def _bytes_read() -> int:
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts bytes read with Linux's /proc/self/io")
+def test_walking_the_seed_rows_reads_none_of_the_records(tmp_path):
+    """An edit build walks every seed row; the Article records, most of the
+    file, are not needed for that and must not be read along with the rows."""
+    from feedpub.cache import Cache
+
+    seeds = tmp_path / "seeds"
+    for n in range(300):
+        write_seed(seeds, f"{n}.txt", **article_fields(n, excerpt=f"Excerpt {n} " + "long text " * 200))
+    config, _ = build_into(tmp_path, seeds)
+    settings = sqlite3.connect(config.cache_dir / CACHE_FILE).execute(
+        "SELECT value FROM meta WHERE key = 'stamp'").fetchone()[0].split("/", 3)[3]
+    cache = Cache(config.cache_dir, settings)  # a new connection: nothing in sqlite's own page cache
+    before = _bytes_read()
+    rows = list(cache.seeds())
+    walked = _bytes_read() - before
+    records = dict(cache.records([row[0] for row in rows]))
+    cache.close()
+    assert len(rows) == len(records) == 300
+    assert walked < sum(len(record) for record in records.values()) / 4
