@@ -152,6 +152,7 @@ def test_seeds_in_any_order_of_names_are_answered_by_the_cache(tmp_path):
     assert fewer.read == len(names) - 1 and fewer.parsed == 0
     with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:  # the gone seed's row, and only it, is dropped
         assert db.execute("SELECT count(*) FROM seeds").fetchone()[0] == len(names) - 1
+        assert db.execute("SELECT count(*) FROM records").fetchone()[0] == len(names) - 1  # and its record
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "bad record", "bad row"])
@@ -261,3 +262,17 @@ def test_walking_the_seed_rows_reads_none_of_the_records(tmp_path):
     cache.close()
     assert len(rows) == len(records) == 300
     assert walked < sum(len(record) for record in records.values()) / 4
+
+
+def test_a_seed_that_fails_now_leaves_no_record_of_its_article(tmp_path):
+    seeds = tmp_path / "seeds"
+    for n in range(3):
+        write_seed(seeds, f"{n}.txt", **article_fields(n))
+    config, _ = build_into(tmp_path, seeds)
+    write_seed(seeds, "1.txt", text="---\ntitle: [unclosed\n---\n")
+    _, report = build_into(tmp_path, seeds)
+    assert len(report.errors) == 1
+    with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:
+        kept = {Path(path).name for (path,) in db.execute("SELECT path FROM records")}
+        rows = db.execute("SELECT count(*) FROM seeds").fetchone()[0]
+    assert (kept, rows) == ({"0.txt", "2.txt"}, 3)

@@ -102,8 +102,8 @@ class Cache:
 
     def seeds(self) -> Iterator[tuple]:
         """Every well-formed seed row as a plain tuple in SeedRow's field order
-        (records load on demand), in the order of the
-        paths as Python compares them: the order of a scan, so that a build
+        (records load on demand), in the order of the paths as Python
+        compares them: the order of a scan, so that a build
         walks both at once and never holds every row (800 MB at 1,000,000
         seeds). Rows come as sqlite reads them: nothing may write to the
         cache until they are all taken. Rows with a column of the wrong type
