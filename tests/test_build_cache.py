@@ -89,7 +89,7 @@ def test_every_question_reaches_the_cache_in_an_edit_build(tmp_path, monkeypatch
 def test_without_a_cache_nothing_is_known_and_nothing_kept(tmp_path):
     config = make_config(tmp_path)
     cache = BuildCache(None)
-    cache.put_seed(("/seeds/1.txt",) + (0,) * 15)
+    cache.put_seed(("/seeds/1.txt",) + (0,) * 14, "{}")
     cache.restat_seed((1, 2, 3, 4, "/seeds/1.txt"))
     cache.finish_seeds({"/seeds/2.txt"})
     cache.put_outputs([("/feeds/all.rss.xml", "f", 1, 2)])

@@ -152,6 +152,7 @@ def test_seeds_in_any_order_of_names_are_answered_by_the_cache(tmp_path):
     assert fewer.read == len(names) - 1 and fewer.parsed == 0
     with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:  # the gone seed's row, and only it, is dropped
         assert db.execute("SELECT count(*) FROM seeds").fetchone()[0] == len(names) - 1
+        assert db.execute("SELECT count(*) FROM records").fetchone()[0] == len(names) - 1  # and its record
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "bad record", "bad row"])
@@ -165,7 +166,7 @@ def test_a_damaged_cache_is_detected_and_never_trusted(corpus, reference, tmp_pa
     else:
         with sqlite3.connect(database) as db:
             if damage == "bad record":
-                db.execute("UPDATE seeds SET record = '[1, \"evil\"]'")
+                db.execute("UPDATE records SET record = '[1, \"evil\"]'")
             else:
                 db.execute("UPDATE seeds SET topics = 123, published = 'x', id = NULL")
     for path in config.out.rglob("*.*"):
@@ -232,3 +233,46 @@ def test_an_unusable_cache_folder_means_a_build_without_cache(tmp_path):
     with pytest.warns(FeedpubWarning, match=f"cache_dir {blocker} is not a folder: building without the cache"):
         config, report = build_into(tmp_path, seeds, cache_dir=blocker)
     assert report.counts.passed == 1 and (config.out / "all.rss.xml").exists()
+
+
+def _bytes_read() -> int:
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="counts bytes read with Linux's /proc/self/io")
+def test_walking_the_seed_rows_reads_none_of_the_records(tmp_path):
+    """An edit build walks every seed row; the Article records, most of the
+    file, are not needed for that and must not be read along with the rows."""
+    from feedpub.cache import Cache
+
+    seeds = tmp_path / "seeds"
+    for n in range(300):
+        write_seed(seeds, f"{n}.txt", **article_fields(n, excerpt=f"Excerpt {n} " + "long text " * 200))
+    config, _ = build_into(tmp_path, seeds)
+    settings = sqlite3.connect(config.cache_dir / CACHE_FILE).execute(
+        "SELECT value FROM meta WHERE key = 'stamp'").fetchone()[0].split("/", 3)[3]
+    cache = Cache(config.cache_dir, settings)  # a new connection: nothing in sqlite's own page cache
+    before = _bytes_read()
+    rows = list(cache.seeds())
+    walked = _bytes_read() - before
+    records = dict(cache.records([row[0] for row in rows]))
+    cache.close()
+    assert len(rows) == len(records) == 300
+    assert walked < sum(len(record) for record in records.values()) / 4
+
+
+def test_a_seed_that_fails_now_leaves_no_record_of_its_article(tmp_path):
+    seeds = tmp_path / "seeds"
+    for n in range(3):
+        write_seed(seeds, f"{n}.txt", **article_fields(n))
+    config, _ = build_into(tmp_path, seeds)
+    write_seed(seeds, "1.txt", text="---\ntitle: [unclosed\n---\n")
+    _, report = build_into(tmp_path, seeds)
+    assert len(report.errors) == 1
+    with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:
+        kept = {Path(path).name for (path,) in db.execute("SELECT path FROM records")}
+        rows = db.execute("SELECT count(*) FROM seeds").fetchone()[0]
+    assert (kept, rows) == ({"0.txt", "2.txt"}, 3)

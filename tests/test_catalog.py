@@ -166,7 +166,7 @@ def test_new_stats_of_unchanged_seeds_are_written_in_batches(tmp_path):
         def __init__(self):
             self.batches = []
 
-        def put_seeds(self, rows):
+        def put_seeds(self, rows, records, failed):
             self.batches.append(len(list(rows)))
 
         def restat(self, rows):

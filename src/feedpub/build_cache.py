@@ -61,6 +61,8 @@ class BuildCache:
         self._database = database
         self._pid = os.getpid()
         self._rows: list[tuple] = []
+        self._records: list[tuple[str, str]] = []
+        self._failed: list[str] = []
         self._restat: list[tuple[int, int, int, int, str]] = []
         self._forget: list[str] = []
         self._spill = _Spill()
@@ -88,10 +90,15 @@ class BuildCache:
         except sqlite3.DatabaseError:
             self._drop()
 
-    def put_seed(self, row: tuple) -> None:
-        """Keep a seed's row for the next build (written in batches)."""
+    def put_seed(self, row: tuple, record: str | None) -> None:
+        """Keep a seed's row and its Article record (None when it failed)
+        for the next build (written in batches)."""
         if self._database is not None:
             self._rows.append(row)
+            if record is not None:
+                self._records.append((row[0], record))
+            else:
+                self._failed.append(row[0])
             if len(self._rows) >= SEED_BATCH:
                 self._flush_seeds()
 
@@ -118,8 +125,9 @@ class BuildCache:
             self._ask(lambda database: database.forget_seeds(forget), None)
 
     def _flush_seeds(self) -> None:
-        rows, restat, self._rows, self._restat = self._rows, self._restat, [], []
-        self._ask(lambda database: (database.put_seeds(rows), database.restat(restat)), None)
+        rows, records, failed, restat = self._rows, self._records, self._failed, self._restat
+        self._rows, self._records, self._failed, self._restat = [], [], [], []
+        self._ask(lambda database: (database.put_seeds(rows, records, failed), database.restat(restat)), None)
 
     # Article records, for the Listings that make it into a feed.
 
@@ -210,7 +218,7 @@ class BuildCache:
             with suppress(sqlite3.Error):
                 self._database.close()
         self._database = None
-        self._rows, self._restat, self._forget = [], [], []
+        self._rows, self._records, self._failed, self._restat, self._forget = [], [], [], [], []
 
 
 class _Spill:

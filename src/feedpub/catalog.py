@@ -115,9 +115,9 @@ def build_catalog(
             else:
                 _, digest, listing, record, warnings, error, taken, lasting = result
                 stats = stat if stat is not None else taken
-                row = (path, *stats, digest, *(listing or _NO_LISTING), record, warnings, error)
+                row = (path, *stats, digest, *(listing or _NO_LISTING), warnings, error)
                 if lasting:
-                    cache.put_seed(row)  # a SeedRow, as the plain tuple sqlite takes
+                    cache.put_seed(row, record)  # a SeedRow, as the plain tuple sqlite takes
                 else:
                     cache.forget_seed(path)  # not the seed's content: read it again next time
                 outcome = _outcome(row, path[cut:], topic_tuples)
@@ -172,7 +172,7 @@ def _outcome(row: tuple, source: str, topic_tuples: dict[str, tuple[str, ...]]) 
     """What a seed's row (SeedRow's fields) lists: its Listing, or a _Noted
     when it has warnings or an error. ``topic_tuples`` shares one tuple of
     topic names among all seeds with the same topics."""
-    (_, _, _, _, _, _, id_, published_ts, updated_ts, published, quality, topics, digest, _, warnings, error) = row
+    (_, _, _, _, _, _, id_, published_ts, updated_ts, published, quality, topics, digest, warnings, error) = row
     listing = None
     if error is None:
         names = topic_tuples.get(topics)
