@@ -68,6 +68,7 @@ def test_private_and_unmapped_fields_are_not_kept():
     [
         (datetime(2021, 1, 26, 21, 12, tzinfo=UTC), UTC, datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),
         (datetime(2021, 1, 26, 21, 12, 5, 999), UTC, datetime(2021, 1, 26, 21, 12, 5, tzinfo=UTC)),
+        (datetime(2021, 1, 26, 21, 12, 5, 999, tzinfo=UTC), UTC, datetime(2021, 1, 26, 21, 12, 5, tzinfo=UTC)),
         (datetime(2021, 1, 26, 21, 12), ZoneInfo("Europe/Berlin"), datetime(2021, 1, 26, 20, 12, tzinfo=UTC)),
         (date(2021, 1, 26), UTC, datetime(2021, 1, 26, tzinfo=UTC)),
         ("2021-01-26T21:12:00+02:00", UTC, datetime(2021, 1, 26, 19, 12, tzinfo=UTC)),
