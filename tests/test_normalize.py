@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given, strategies as st
 
-from feedpub import apply_overrides, build
+from feedpub import apply_overrides, build, urls
 from feedpub.cli import cli
 from feedpub.errors import SeedError
 from feedpub.loader import load_bytes
@@ -67,6 +68,7 @@ def test_private_and_unmapped_fields_are_not_kept():
     [
         (datetime(2021, 1, 26, 21, 12, tzinfo=UTC), UTC, datetime(2021, 1, 26, 21, 12, tzinfo=UTC)),
         (datetime(2021, 1, 26, 21, 12, 5, 999), UTC, datetime(2021, 1, 26, 21, 12, 5, tzinfo=UTC)),
+        (datetime(2021, 1, 26, 21, 12, 5, 999, tzinfo=UTC), UTC, datetime(2021, 1, 26, 21, 12, 5, tzinfo=UTC)),
         (datetime(2021, 1, 26, 21, 12), ZoneInfo("Europe/Berlin"), datetime(2021, 1, 26, 20, 12, tzinfo=UTC)),
         (date(2021, 1, 26), UTC, datetime(2021, 1, 26, tzinfo=UTC)),
         ("2021-01-26T21:12:00+02:00", UTC, datetime(2021, 1, 26, 19, 12, tzinfo=UTC)),
@@ -664,6 +666,21 @@ def test_a_refused_link_does_not_repeat_its_password():
 def test_usable_urls_pass_the_shared_rule_untouched(url):
     article, warnings = warnings_of({"webUrl": url, "images": [{"url": url}]})
     assert (article.link, article.images[0].url, warnings) == (url, url, [])
+
+
+# URL-ish text: hosts with ports, userinfo and brackets, then escapes and the
+# characters the rule refuses, so that both of url_problem's ways are taken.
+_HOSTS = st.sampled_from(["ex.org", "a-b.C9", "", "[::1]", "[zz]", "ex.org:80", "ex.org:0", "u:p@ex.org", "a@b", "é.org"])
+_URL_PARTS = st.lists(st.sampled_from([
+    "/", "?", "#", "a", "Z9", "-._~", "!$&'()*+,;=", ":", "@", "%20", "%aF", "%2", "%zz", "%", "[", "]", "\\", " ",
+    "\x7f", "\u00e9", "\u202e", "<",
+]), max_size=6).map("".join)
+
+
+@given(st.sampled_from(["https://", "http://", "HTTP://", "ftp://", ""]), st.one_of(st.just("ex.org/"), _HOSTS), _URL_PARTS)
+def test_the_common_url_shortcut_agrees_with_every_check(scheme, host, rest):
+    url = scheme + host + rest
+    assert urls.url_problem(url) == urls._problem(url)
 
 
 def test_a_blank_web_url_falls_back_to_the_original_url_silently():

@@ -43,6 +43,8 @@ def to_utc(value: Any, tz: tzinfo) -> datetime:
     Raises ValueError or OverflowError for text that is not a whole date (see
     :func:`parse_text_date`).
     """
+    if type(value) is datetime and value.tzinfo is timezone.utc and not value.microsecond:
+        return value  # what a seed's `2021-01-26T21:12:00Z` reads as: already the answer
     if isinstance(value, str):
         value = parse_text_date(value)
     elif isinstance(value, date) and not isinstance(value, datetime):

@@ -32,6 +32,10 @@ def clean_text(value: Any, field: str, warn: Warn, label: str = "") -> str:
     True/false and other types warn and give ''. ``label`` names the value in
     messages (default: ``field``, the key whose line they carry).
     """
+    # Printable text has no XML-forbidden characters and no whitespace but the
+    # space: the common case, tested first, needs no regex.
+    if type(value) is str and value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        return value
     label = label or field
     if value is None:
         return ""
@@ -46,10 +50,6 @@ def clean_text(value: Any, field: str, warn: Warn, label: str = "") -> str:
         warn(field, f"{label} is a number to YAML ({text}); quote it to keep the text as written")
         return text
     text = value
-    # Printable text has no XML-forbidden characters and no whitespace but the
-    # space: the common case needs no regex.
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text
     cleaned = re.sub(_XML_FORBIDDEN, "", text)  # compiled on first use, by re's cache
     if cleaned != text:
         warn(field, f"{field} holds characters XML does not allow; removed")
