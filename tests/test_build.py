@@ -476,3 +476,30 @@ def test_the_cache_stamp_reads_each_kind_of_metadata_as_importlib_metadata_does(
     assert build_cache._library_versions() == ",".join(f"{name}={expected[name]}" for name in build_cache.LIBRARIES)
     monkeypatch.setattr(build_cache, "LIBRARIES", ("feedgen", "no-such-distribution"))
     assert build_cache._library_versions() == "feedgen=9.1,no-such-distribution=none"
+
+
+@pytest.mark.parametrize("kind", ["folder", "zip"])
+def test_the_cache_stamp_names_the_version_an_egg_ahead_on_sys_path_holds(tmp_path, monkeypatch, kind):
+    """An egg's metadata is inside it (EGG-INFO): the stamp must not take the
+    version of a copy further down sys.path, which Python does not import."""
+    import zipfile
+    from importlib import metadata
+
+    from feedpub import build_cache
+
+    later = tmp_path / "site"
+    (later / "feedgen-9.1.dist-info").mkdir(parents=True)
+    (later / "feedgen-9.1.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: feedgen\nVersion: 9.1\n")
+    egg = tmp_path / "feedgen-0.5-py3.11.egg"
+    info = "Metadata-Version: 2.1\nName: feedgen\nVersion: 0.5\n"
+    if kind == "folder":
+        (egg / "EGG-INFO").mkdir(parents=True)
+        (egg / "EGG-INFO" / "PKG-INFO").write_text(info)
+    else:
+        with zipfile.ZipFile(egg, "w") as archive:
+            archive.writestr("EGG-INFO/PKG-INFO", info)
+    monkeypatch.syspath_prepend(str(later))
+    monkeypatch.syspath_prepend(str(egg))
+    monkeypatch.setattr(build_cache, "LIBRARIES", ("feedgen",))
+    assert metadata.version("feedgen") == "0.5"
+    assert build_cache._library_versions() == "feedgen=0.5"

@@ -321,8 +321,8 @@ def _library_versions() -> str:
     found = _installed_versions(LIBRARIES)
     missing = [name for name in LIBRARIES if name not in found]
     if missing:
-        # Installed in a form the folders of sys.path do not show (a zip file,
-        # a finder of its own), or not at all: importlib.metadata knows.
+        # Installed in a form the folders of sys.path do not show (an egg, a
+        # zip file, a finder of its own), or not at all: importlib.metadata knows.
         from importlib import metadata
 
         for name in missing:
@@ -343,9 +343,14 @@ def _installed_versions(names: Sequence[str]) -> dict[str, str]:
     wanted = {_distribution_key(name): name for name in names}
     found: dict[str, str] = {}
     for folder in sys.path:
+        if folder.endswith(".egg") or os.path.isfile(folder):
+            # An egg or a zip file, whose metadata is inside it where this
+            # scan does not look, ahead of the folders after it: for what
+            # is not found yet, importlib.metadata answers.
+            break
         try:
             entries = os.listdir(folder or ".")
-        except OSError:  # a zip file, a folder that is not there
+        except OSError:  # a folder that is not there
             continue
         for entry in entries:
             stem, _, suffix = entry.rpartition(".")
