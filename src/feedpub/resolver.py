@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .model import Article, Listing
 
@@ -46,12 +46,6 @@ class Resolver:
         """The Articles of ``listings``, in their order."""
         self._ensure([listing.source for listing in listings])
         return [self._memo[listing.source] for listing in listings]
-
-    def batches(self, listings: Sequence[Listing], size: int) -> Iterator[list[Article]]:
-        """The Articles of ``listings`` in order, ``size`` at a time: a feed of
-        any length costs at most RESOLVER_MEMORY loaded articles."""
-        for start in range(0, len(listings), size):
-            yield self.articles(listings[start:start + size])
 
     def _ensure(self, sources: list[str]) -> None:
         """Have every one of ``sources`` in the memo. When the memo would
