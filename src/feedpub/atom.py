@@ -33,10 +33,6 @@ from .feedmeta import (
 from .topics import topic_key
 from .xmlext import register_archive_extension, register_extensions, set_media
 
-# feedgen builds the Atom tree with a plain `xmlns` attribute, so its elements
-# have no namespace in lxml's eyes: find them by their local names.
-
-
 # How an entry starts, and how the feed ends, as lxml pretty-prints them.
 ENTRY_OPENING = b"\n  <entry>"
 CLOSING = b"\n</feed>"
@@ -87,6 +83,8 @@ def _document(
     for article in articles:
         _add_entry(generator, article, topics)
     root, document = generator._create_atom()
+    # feedgen builds the Atom tree with a plain `xmlns` attribute, so its
+    # elements have no namespace in lxml's eyes: found by their local names.
     for element, article in zip(root.iterfind("entry"), articles):
         _rewrite_links(element, article)
     for element in root.iter("updated", "published"):
