@@ -382,3 +382,20 @@ def test_rendering_a_feed_imports_nothing(fmt, monkeypatch):
     monkeypatch.undo()
     assert b"media:content" in data and (fmt == "atom" or b"<dc:creator>" in data)
     assert not [name for name in imports if name.startswith("feedgen")]
+
+
+def test_items_are_cut_only_where_the_expected_number_of_item_tags_stands():
+    """cut_items refuses a document whose items it cannot count out, rather
+    than splice a wrong piece of XML into every feed."""
+    from feedpub.feedmeta import cut_items
+
+    document = b"<rss>\n  <channel>\n    <item>a</item>\n    <item>b</item>\n  </channel>\n</rss>"
+    opening, closing = b"\n    <item>", b"\n  </channel>"
+    assert cut_items(document, opening, closing, 2) == [b"\n    <item>a</item>", b"\n    <item>b</item>"]
+    for count in (0, 1, 3):
+        with pytest.raises(RuntimeError, match=f"cannot cut {count} items"):
+            cut_items(document, opening, closing, count)
+    # What stands before the first item is the frame's, not an item's.
+    titled = document.replace(b"<channel>", b"<channel>\n    <title>t</title>")
+    assert cut_items(titled, opening, closing, 2) == cut_items(document, opening, closing, 2)
+    assert cut_items(b"<rss>\n  <channel>\n  </channel>\n</rss>", opening, closing, 0) == []

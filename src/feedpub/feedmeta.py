@@ -139,7 +139,7 @@ def cut_items(document: bytes, opening: bytes, closing: bytes, count: int) -> li
     found nowhere else) up to the next one, or to ``closing`` for the last."""
     start, end = document.find(opening), document.rindex(closing)
     pieces = document[start:end].split(opening) if start >= 0 else [b""]
-    if pieces[0] or len(pieces) != count + 1:
+    if len(pieces) != count + 1:
         raise RuntimeError(f"cannot cut {count} items out of a feed document")
     return [opening + piece for piece in pieces[1:]]
 
