@@ -63,7 +63,10 @@ for path in sorted(Path(sys.argv[1]).iterdir()):
 
 def run(command: list[str]) -> tuple[float, float, float]:
     """Wall seconds, CPU seconds (the process and the workers it waited for)
-    and peak RSS (MB, of the largest process) of a command."""
+    and peak RSS (MB, of the largest process) of a command. Files the steps
+    before left unwritten to disk (a corpus just copied, say) are written
+    first, so that no step pays for another's writeback in its fsyncs."""
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
