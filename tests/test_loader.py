@@ -566,3 +566,17 @@ def test_strings_pyyaml_types_anywhere_go_to_pyyaml(lines):
     assert loader._syntax_reads_alike(text[3:-4].encode())  # the walk over the values decides
     assert loader._load_fast(text.encode(), "seed.txt", timezone.utc) is None
     assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+def test_the_fast_path_refuses_the_characters_pyyaml_does_not_read_as_yaml_rs():
+    """Every code point, as UTF-8 between ASCII letters: the fast path refuses
+    each one PyYAML's reader refuses, NEL (a line break to PyYAML) and the
+    byte-order mark (a token to libyaml), and no other."""
+    from yaml.reader import Reader
+
+    code_points = [*range(0x10000), *range(0x10000, 0x110000, 0x3F)]
+    refused = [cp for cp in code_points if not 0xD800 <= cp <= 0xDFFF
+               and loader._holds_refused_character(f"a{chr(cp)}b".encode())]
+    expected = [cp for cp in code_points if not 0xD800 <= cp <= 0xDFFF
+                and (Reader.NON_PRINTABLE.search(chr(cp)) or chr(cp) in "\x85\ufeff")]
+    assert refused == expected and len(expected) > 60

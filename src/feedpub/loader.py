@@ -35,14 +35,19 @@ FAST_MAX_BLOCK = 64 * 1024
 # for is ASCII, and a multi-byte character never holds an ASCII byte, so each
 # test is a byte search, several times cheaper than one over a str that holds
 # a single emoji (four bytes per character).
-# Characters PyYAML's reader refuses (yaml/reader.py NON_PRINTABLE), tested on
-# the text, and only when a byte that can start one of them is there: a C0
-# control or DEL, or the lead byte of U+0080-U+00BF (C1 controls, NEL) or of
-# U+F000-U+FFFF (U+FFFE, U+FFFF, the BOM). translate() deletes every other byte.
-# Left to re's cache to compile on first use, as it is rarely needed (3 ms).
-_PYYAML_NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+# Characters the fast path refuses: those PyYAML's reader refuses (yaml/reader.py
+# NON_PRINTABLE: C0 controls but tab, LF and CR, DEL, the C1 controls, U+FFFE
+# and U+FFFF), NEL (a line break to PyYAML only) and the byte-order mark (a
+# token to libyaml, a character to yaml-rs). Found in the UTF-8 bytes: in
+# valid UTF-8 a lead byte never stands inside another character, so
+# each is a byte search. translate() deletes every byte that cannot start one
+# of them; most seeds have none left, and the rest only the lead bytes of
+# U+0080-U+00BF (0xC2) or U+F000-U+FFFF (0xEF), which a regex that starts
+# with that byte then tests (a regex over the decoded text costs 7 us a seed).
 _SUSPECT_BYTES = bytes([*(b for b in range(0x20) if b not in b"\t\n\r"), 0x7F, 0xC2, 0xEF])
 _CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
+_C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080-U+009F, NEL included
+_BOM_OR_NONCHARACTER = re.compile(rb"\xef(?:\xbb\xbf|\xbf[\xbe\xbf])")  # U+FEFF, U+FFFE, U+FFFF
 # Indicators that mean something only where a node starts: anchors, aliases
 # and tags (`&a`, `*a`, `!t`, a lone `!`), which 1.2 parsers may take where
 # PyYAML refuses or reads them otherwise, and reserved ones (`%`, `@`, `` ` ``)
@@ -186,10 +191,7 @@ def _load_fast(raw: bytes, display: str, tz: tzinfo) -> Article | None:
         text = block.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    # NEL is a line break to PyYAML; a byte-order mark inside the text is a
-    # token to libyaml and a character to yaml-rs.
-    if block.translate(None, _CLEAR_BYTES) and (re.search(_PYYAML_NON_PRINTABLE, text) or "\x85" in text
-                                                or "\ufeff" in text):
+    if _holds_refused_character(block):
         return None
     try:
         data = yaml_rs.loads(text)
@@ -222,6 +224,18 @@ def _front_matter_bytes(raw: bytes) -> bytes | None:
     if rest and not (rest.isspace() or rest.strip(b"-") == b"" or rest.lstrip(b"-").isspace()):
         return None
     return raw[3:end + 1]
+
+
+def _holds_refused_character(block: bytes) -> bool:
+    """Whether the valid UTF-8 ``block`` holds a character the fast path
+    refuses; see _SUSPECT_BYTES."""
+    suspects = block.translate(None, _CLEAR_BYTES)
+    if not suspects:
+        return False
+    if suspects.strip(b"\xc2\xef"):
+        return True  # a C0 control or DEL
+    return (b"\xc2" in suspects and _C1_CONTROL.search(block) is not None
+            or b"\xef" in suspects and _BOM_OR_NONCHARACTER.search(block) is not None)
 
 
 def _syntax_reads_alike(block: bytes) -> bool:
