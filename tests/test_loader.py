@@ -580,3 +580,17 @@ def test_the_fast_path_refuses_the_characters_pyyaml_does_not_read_as_yaml_rs():
     expected = [cp for cp in code_points if not 0xD800 <= cp <= 0xDFFF
                 and (Reader.NON_PRINTABLE.search(chr(cp)) or chr(cp) in "\x85\ufeff")]
     assert refused == expected and len(expected) > 60
+
+
+@pytest.mark.parametrize("bad", [b"\xe9", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xe6\x9d"])
+@pytest.mark.parametrize("where", ["title", "excerpt", "body"])
+def test_front_matter_that_is_not_utf_8_never_takes_the_fast_path(bad, where):
+    """A stray Latin-1 byte, a surrogate, an overlong form, a code point past
+    U+10FFFF, a cut character: yaml-rs reads the bytes, and must refuse them
+    as decode() does, never read them as replacement characters."""
+    raw = (b"---\ntitle: Caf" + (bad if where == "title" else b"e") + b"\nexcerpt: x" + (bad if where == "excerpt" else b"")
+           + b"\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
+           + (b"body " + bad if where == "body" else b""))
+    assert loader._load_fast(raw, "seed.txt", timezone.utc) is None
+    with pytest.raises(SeedError, match="not valid UTF-8"):
+        loader.load_bytes(raw, "seed.txt", timezone.utc)
