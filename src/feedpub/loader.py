@@ -31,10 +31,10 @@ except ImportError:  # pragma: no cover
 # Larger blocks could hold more values than the PyYAML path allows: let it decide.
 FAST_MAX_BLOCK = 64 * 1024
 
-# The guard reads the front matter as UTF-8 bytes: every character it looks
-# for is ASCII, and a multi-byte character never holds an ASCII byte, so each
-# test is a byte search, several times cheaper than one over a str that holds
-# a single emoji (four bytes per character).
+# The guard reads the front matter as UTF-8 bytes: nearly every character it
+# looks for is ASCII, and a multi-byte character never holds an ASCII byte
+# (nor a lead byte), so each test is a byte search, several times cheaper than
+# one over a str that holds a single emoji (four bytes per character).
 # One translate() gives each byte of the front matter a class
 # (_BYTE_CLASSES) for two checks, which then look for a class byte, at C speed.
 # Characters the fast path refuses: those PyYAML's reader refuses (yaml/reader.py
