@@ -589,9 +589,11 @@ def test_front_matter_that_is_not_utf_8_never_takes_the_fast_path(bad, where):
     """A stray Latin-1 byte, a surrogate, an overlong form, a code point past
     U+10FFFF, a cut character: yaml-rs reads the bytes, and must refuse them
     as decode() does, never read them as replacement characters."""
-    raw = (b"---\ntitle: Caf" + (bad if where == "title" else b"e") + b"\nexcerpt: x" + (bad if where == "excerpt" else b"")
-           + b"\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\n"
-           + (b"body " + bad if where == "body" else b""))
+    def at(place: str) -> bytes:
+        return bad if where == place else b""
+
+    raw = (b"---\ntitle: Cafe" + at("title") + b"\nexcerpt: x" + at("excerpt")
+           + b"\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\nbody " + at("body"))
     assert loader._load_fast(raw, "seed.txt", timezone.utc) is None
     with pytest.raises(SeedError, match="not valid UTF-8"):
         loader.load_bytes(raw, "seed.txt", timezone.utc)

@@ -243,10 +243,11 @@ def _holds_refused_character(block: bytes, marks: bytes) -> bool:
 
 def _syntax_reads_alike(block: bytes) -> bool:
     """Cheap checks on the UTF-8 front matter: no constructs or characters
-    where YAML 1.1 and 1.2, or the PyYAML path's limits, could part ways. Each check is a scan of
-    the bytes at C speed: a one-byte search (memchr) first where one can rule
-    a check out, and regexes that start with a literal, which re scans for
-    (one that starts with a class tests every position, several times slower).
+    where YAML 1.1 and 1.2, or the PyYAML path's limits, could part ways.
+    Each check is a scan of the bytes at C speed: a one-byte search (memchr)
+    first where one can rule a check out, and regexes that start with a
+    literal, which re scans for (one that starts with a class tests every
+    position, several times slower).
     Only a seed with an indicator where a node could start adds a walk over
     its quotes, one for all such indicators."""
     if len(block) > FAST_MAX_BLOCK or b"{" in block or b"\t" in block or b"<" in block and b"<<" in block:
