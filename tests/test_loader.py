@@ -566,3 +566,34 @@ def test_strings_pyyaml_types_anywhere_go_to_pyyaml(lines):
     assert loader._syntax_reads_alike(text[3:-4].encode())  # the walk over the values decides
     assert loader._load_fast(text.encode(), "seed.txt", timezone.utc) is None
     assert outcome(text, fast=True) == outcome(text, fast=False)
+
+
+def test_the_fast_path_refuses_the_characters_pyyaml_does_not_read_as_yaml_rs():
+    """Every code point, as UTF-8 between ASCII letters: the fast path refuses
+    each one PyYAML's reader refuses, NEL (a line break to PyYAML) and the
+    byte-order mark (a token to libyaml), and no other."""
+    from yaml.reader import Reader
+
+    code_points = [*range(0x10000), *range(0x10000, 0x110000, 0x3F)]
+    texts = {cp: f"a{chr(cp)}b".encode() for cp in code_points if not 0xD800 <= cp <= 0xDFFF}
+    refused = [cp for cp, text in texts.items()
+               if loader._holds_refused_character(text, text.translate(loader._BYTE_CLASSES))]
+    expected = [cp for cp in texts if Reader.NON_PRINTABLE.search(chr(cp)) or chr(cp) in "\x85\ufeff"]
+    assert refused == expected and len(expected) > 60
+    assert not any(loader._syntax_reads_alike(texts[cp]) for cp in expected)  # the guard asks
+
+
+@pytest.mark.parametrize("bad", [b"\xe9", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xe6\x9d"])
+@pytest.mark.parametrize("where", ["title", "excerpt", "body"])
+def test_front_matter_that_is_not_utf_8_never_takes_the_fast_path(bad, where):
+    """A stray Latin-1 byte, a surrogate, an overlong form, a code point past
+    U+10FFFF, a cut character: yaml-rs reads the bytes, and must refuse them
+    as decode() does, never read them as replacement characters."""
+    def at(place: str) -> bytes:
+        return bad if where == place else b""
+
+    raw = (b"---\ntitle: Cafe" + at("title") + b"\nexcerpt: x" + at("excerpt")
+           + b"\nwebUrl: https://x.example/a\npublishedDateTime: 2024-01-01T00:00:00Z\n---\nbody " + at("body"))
+    assert loader._load_fast(raw, "seed.txt", timezone.utc) is None
+    with pytest.raises(SeedError, match="not valid UTF-8"):
+        loader.load_bytes(raw, "seed.txt", timezone.utc)

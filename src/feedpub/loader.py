@@ -31,18 +31,23 @@ except ImportError:  # pragma: no cover
 # Larger blocks could hold more values than the PyYAML path allows: let it decide.
 FAST_MAX_BLOCK = 64 * 1024
 
-# The guard reads the front matter as UTF-8 bytes: every character it looks
-# for is ASCII, and a multi-byte character never holds an ASCII byte, so each
-# test is a byte search, several times cheaper than one over a str that holds
-# a single emoji (four bytes per character).
-# Characters PyYAML's reader refuses (yaml/reader.py NON_PRINTABLE), tested on
-# the text, and only when a byte that can start one of them is there: a C0
-# control or DEL, or the lead byte of U+0080-U+00BF (C1 controls, NEL) or of
-# U+F000-U+FFFF (U+FFFE, U+FFFF, the BOM). translate() deletes every other byte.
-# Left to re's cache to compile on first use, as it is rarely needed (3 ms).
-_PYYAML_NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-_SUSPECT_BYTES = bytes([*(b for b in range(0x20) if b not in b"\t\n\r"), 0x7F, 0xC2, 0xEF])
-_CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
+# The guard reads the front matter as UTF-8 bytes: nearly every character it
+# looks for is ASCII, and a multi-byte character never holds an ASCII byte
+# (nor a lead byte), so each test is a byte search, several times cheaper than
+# one over a str that holds a single emoji (four bytes per character).
+# One translate() gives each byte of the front matter a class
+# (_BYTE_CLASSES) for two checks, which then look for a class byte, at C speed.
+# Characters the fast path refuses: those PyYAML's reader refuses (yaml/reader.py
+# NON_PRINTABLE: C0 controls but tab, LF and CR, DEL, the C1 controls, U+FFFE
+# and U+FFFF), NEL (a line break to PyYAML only) and the byte-order mark (a
+# token to libyaml, a character to yaml-rs). In valid UTF-8 a lead byte never
+# stands inside another character, so a C0 control or DEL is refused (class
+# 3), and the lead bytes of U+0080-U+00BF (0xC2, class 7) and U+F000-U+FFFF
+# (0xEF, class 8) send the seed to a regex that starts with that byte (a
+# regex over the decoded text costs 7 us a seed that holds either).
+_C0_CONTROLS = bytes([*(b for b in range(0x20) if b not in b"\t\n\r"), 0x7F])
+_C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")  # U+0080-U+009F, NEL included
+_BOM_OR_NONCHARACTER = re.compile(rb"\xef(?:\xbb\xbf|\xbf[\xbe\xbf])")  # U+FEFF, U+FFFE, U+FFFF
 # Indicators that mean something only where a node starts: anchors, aliases
 # and tags (`&a`, `*a`, `!t`, a lone `!`), which 1.2 parsers may take where
 # PyYAML refuses or reads them otherwise, and reserved ones (`%`, `@`, `` ` ``)
@@ -50,15 +55,17 @@ _CLEAR_BYTES = bytes(b for b in range(256) if b not in _SUSPECT_BYTES)
 # libyaml refuses where a node starts inside a flow collection. A node starts
 # after a line's indentation, an indicator ('- ', ': ', '? ') or a flow
 # indicator ('[', '{', ','), blanks between. Inside text, quoted or plain,
-# all of them are text to both parsers. One translate() gives each byte its
-# class: an indicator (2), a blank (1), what a node starts after (4: a line
-# break, '[', '{', ','; 5: '-', ':', '?', which need a blank after them), a
-# quote or '#' (6). _NODE_START then finds, at C speed however many '&' and
-# '%' the URLs hold, each indicator that could start a node: one right after
-# a class-4 byte, one after a class-4 or 5 byte and a blank, one after two
-# blanks or more (rare, judged in Python); _starts_node judges each exactly,
-# and _in_quoted_scalars whether it stands inside a quoted scalar.
-_NODE_MARKS = bytes.maketrans(b"&*!%@`|> \n[{,:?-'\"#", b"\x02" * 8 + b"\x01" + b"\x04" * 4 + b"\x05" * 3 + b"\x06" * 3)
+# all of them are text to both parsers. The classes: an indicator (2), a
+# blank (1), what a node starts after (4: a line break, '[', '{', ','; 5:
+# '-', ':', '?', which need a blank after them), a quote or '#' (6).
+# _NODE_START then finds, at C speed however many '&' and '%' the URLs hold,
+# each indicator that could start a node: one right after a class-4 byte, one
+# after a class-4 or 5 byte and a blank, one after two blanks or more (rare,
+# judged in Python); _starts_node judges each exactly, and _in_quoted_scalars
+# whether it stands inside a quoted scalar.
+_BYTE_CLASSES = bytes.maketrans(b"&*!%@`|> \n[{,:?-'\"#" + _C0_CONTROLS + b"\xc2\xef",
+                                b"\x02" * 8 + b"\x01" + b"\x04" * 4 + b"\x05" * 3 + b"\x06" * 3
+                                + b"\x03" * len(_C0_CONTROLS) + b"\x07\x08")
 # The literal first, so that re looks only at indicators; the lookbehinds
 # (which include it) test what stands before.
 _NODE_START = re.compile(rb"\x02(?<=[\x01\x04]\x02)(?:(?<=\x04\x02)|(?<=[\x04\x05]\x01\x02)|(?<=\x01\x01\x02))")
@@ -181,18 +188,12 @@ def _load_fast(raw: bytes, display: str, tz: tzinfo) -> Article | None:
         return None
     try:
         # The whole file must be text, as decode_seed wants it: the body only
-        # needs checking, the front matter is what yaml-rs reads.
+        # needs checking, the front matter yaml-rs checks as it reads it.
         raw[len(block) + 3:].decode("utf-8")
-        text = block.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    # NEL is a line break to PyYAML; a byte-order mark inside the text is a
-    # token to libyaml and a character to yaml-rs.
-    if block.translate(None, _CLEAR_BYTES) and (re.search(_PYYAML_NON_PRINTABLE, text) or "\x85" in text
-                                                or "\ufeff" in text):
-        return None
     try:
-        data = yaml_rs.loads(text)
+        data = _parse_fast(block)
         check_mapping(data, display, 1)
     except Exception:  # any refusal of the fast parser: PyYAML gives the real message
         return None
@@ -205,6 +206,14 @@ def _load_fast(raw: bytes, display: str, tz: tzinfo) -> Article | None:
         return None
     # A warning means something was odd: let PyYAML have the last word (and the lines).
     return None if warnings else article
+
+
+def _parse_fast(block: bytes) -> Any:
+    """The front matter as yaml-rs reads it. It reads the bytes, as strict
+    UTF-8 (invalid UTF-8 is an error, as for decode(); its default reads it
+    as U+FFFD): a str would be decoded only for yaml-rs to encode it again
+    (5 us a seed)."""
+    return yaml_rs.load(block, encoding="utf-8", encoder_errors="strict")
 
 
 def _front_matter_bytes(raw: bytes) -> bytes | None:
@@ -224,12 +233,21 @@ def _front_matter_bytes(raw: bytes) -> bytes | None:
     return raw[3:end + 1]
 
 
+def _holds_refused_character(block: bytes, marks: bytes) -> bool:
+    """Whether ``block`` holds a character the fast path refuses, given
+    ``marks``, its translation by _BYTE_CLASSES. Exact for valid UTF-8:
+    yaml-rs refuses the rest."""
+    return (b"\x03" in marks or b"\x07" in marks and _C1_CONTROL.search(block) is not None
+            or b"\x08" in marks and _BOM_OR_NONCHARACTER.search(block) is not None)
+
+
 def _syntax_reads_alike(block: bytes) -> bool:
-    """Cheap checks on the UTF-8 front matter: no constructs where YAML 1.1 and
-    1.2, or the PyYAML path's limits, could part ways. Each check is a scan of
-    the bytes at C speed: a one-byte search (memchr) first where one can rule
-    a check out, and regexes that start with a literal, which re scans for
-    (one that starts with a class tests every position, several times slower).
+    """Cheap checks on the UTF-8 front matter: no constructs or characters
+    where YAML 1.1 and 1.2, or the PyYAML path's limits, could part ways.
+    Each check is a scan of the bytes at C speed: a one-byte search (memchr)
+    first where one can rule a check out, and regexes that start with a
+    literal, which re scans for (one that starts with a class tests every
+    position, several times slower).
     Only a seed with an indicator where a node could start adds a walk over
     its quotes, one for all such indicators."""
     if len(block) > FAST_MAX_BLOCK or b"{" in block or b"\t" in block or b"<" in block and b"<<" in block:
@@ -241,15 +259,18 @@ def _syntax_reads_alike(block: bytes) -> bool:
     # LS and PS: line breaks of YAML 1.1 only (NEL is U+0085, with the non-printables).
     if _NESTED_ENTRIES.search(block) or _DEEP_INDENT in block or _UNICODE_BREAK.search(block):
         return False
-    return _ODD_LINE.search(block) is None and _indicators_are_text(block)
+    if _ODD_LINE.search(block) is not None:
+        return False
+    marks = block.translate(_BYTE_CLASSES)
+    return not _holds_refused_character(block, marks) and _indicators_are_text(block, marks)
 
 
-def _indicators_are_text(block: bytes) -> bool:
+def _indicators_are_text(block: bytes, marks: bytes) -> bool:
     """No node-property, reserved or (in a flow) block-scalar indicator stands
-    where a node starts, outside quoted scalars; see _NODE_MARKS."""
-    if not any(indicator in block for indicator in b"&*!%@`|>"):  # tidy seeds: eight memchr
+    where a node starts, outside quoted scalars; see _BYTE_CLASSES, which
+    gives ``marks``."""
+    if b"\x02" not in marks:  # tidy seeds
         return True
-    marks = block.translate(_NODE_MARKS)
     lead = marks.lstrip(b"\x01")  # the block's start is where a node starts, blanks aside
     if _NODE_START.search(marks) is None and not lead.startswith(b"\x02"):
         return True
@@ -286,7 +307,7 @@ def _in_quoted_scalars(block: bytes, marks: bytes, offsets: list[int]) -> bool:
     close on its line, which a quote inside plain text could make reach across
     lines, and no when the block holds a block scalar, whose lines are text to
     both parsers but could look like quotes and comments here. ``marks`` is
-    the block's translation by _NODE_MARKS, where quotes and '#' are 6."""
+    the block's translation by _BYTE_CLASSES, where quotes and '#' are 6."""
     if _holds_block_scalar(block):
         return False
     at = 0
