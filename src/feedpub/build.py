@@ -271,7 +271,7 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[Iterable[
     short = [n for n, feed in enumerate(planned) if feed is None or len(feed.items) <= planning.RENDER_BATCH]
     needed = (item for n in short if planned[n] is not None for item in planned[n].items)
     if (processes < 2 or len(short) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
-            or not plan.resolver.preload(needed)):
+            or not plan.resolver.prefetch(needed)):
         for render in renders:
             yield render()
         return
