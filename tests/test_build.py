@@ -356,6 +356,20 @@ def test_only_files_whose_inputs_changed_are_rendered(corpus):
                                                                 (".rss.xml", ".atom.xml", ".json")])
 
 
+def test_a_feeds_formats_fingerprint_their_shared_items_once(corpus, monkeypatch):
+    from feedpub import plan as plan_module
+
+    plan = plan_build(make_config(corpus))
+    looked_up = Counter()
+    topic_key = plan_module.topic_key
+    monkeypatch.setattr(plan_module, "topic_key", lambda name: looked_up.update([name]) or topic_key(name))
+    fingerprints = [fingerprint for _, fingerprint, _ in plan.outputs()]
+    assert len(set(fingerprints)) == len(fingerprints)  # the formats of one feed too
+    distinct = {id(feed.items): feed.items for feed in plan.feeds}.values()
+    assert len(plan.config.formats) == 3 and len(distinct) == len(plan.feeds) / 3
+    assert sum(looked_up.values()) == sum(len(item.topics) for items in distinct for item in items)
+
+
 def test_check_reports_files_to_remove_and_removes_nothing(corpus):
     config = make_config(corpus)
     build(config)
