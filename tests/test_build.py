@@ -229,17 +229,17 @@ def _archive_corpus(tmp_path, count):
 
 
 @pytest.mark.parametrize("jobs, cache", [(1, False), (2, True)])
-def test_archives_past_the_resolver_memory_equal_a_preloaded_build(tmp_path, monkeypatch, jobs, cache):
+def test_archives_past_the_resolver_memory_equal_a_prefetched_build(tmp_path, monkeypatch, jobs, cache):
     from feedpub import resolver
 
     _archive_corpus(tmp_path, 90)
-    preloaded = []
-    original = resolver.Resolver.preload
-    monkeypatch.setattr(resolver.Resolver, "preload", lambda self, items: preloaded.append(original(self, items))
-                        or preloaded[-1])
+    prefetched = []
+    original = resolver.Resolver.prefetch
+    monkeypatch.setattr(resolver.Resolver, "prefetch", lambda self, items: prefetched.append(original(self, items))
+                        or prefetched[-1])
     reference = make_config(tmp_path, archive=True, limit=5, jobs=2, cache=False, out=tmp_path / "reference")
     build(reference)
-    assert preloaded == [True]  # the reference rendered in worker processes, everything loaded first
+    assert prefetched == [True]  # the reference rendered in worker processes
 
     monkeypatch.setattr(resolver, "RESOLVER_MEMORY", 10)
     reads = Counter()
@@ -306,18 +306,18 @@ def test_long_feeds_render_here_while_workers_render_the_others(tmp_path, monkey
     for n in range(90):
         write_seed(tmp_path / "seeds", f"{n:03d}.txt", **article_fields(n, topics=["AI", f"T{n % 10}"]))
     monkeypatch.setattr(plan_module, "RENDER_BATCH", 20)  # all and AI are long; the ten T topics are not
-    preloaded = []
-    original = resolver.Resolver.preload
+    prefetched = []
+    original = resolver.Resolver.prefetch
 
-    def preload(self, items):
+    def prefetch(self, items):
         items = list(items)
-        preloaded.append(len(items))
+        prefetched.append(len(items))
         return original(self, items)
 
-    monkeypatch.setattr(resolver.Resolver, "preload", preload)
+    monkeypatch.setattr(resolver.Resolver, "prefetch", prefetch)
     parallel = make_config(tmp_path, limit=0, jobs=2, cache=False, out=tmp_path / "parallel")
     build(parallel)
-    assert preloaded == [10 * 9 * 3]  # workers render the 30 short feeds (and OPML, index) only
+    assert prefetched == [10 * 9 * 3]  # workers render the 30 short feeds (and OPML, index) only
     serial = make_config(tmp_path, limit=0, jobs=1, cache=False, out=tmp_path / "serial")
     build(serial)
     assert feed_files(parallel.out) == feed_files(serial.out)
@@ -354,6 +354,20 @@ def test_only_files_whose_inputs_changed_are_rendered(corpus):
     assert report.rendered == len(report.written) == 10
     assert sorted(report.unchanged) == sorted(["feeds.opml"] + [f"topics/robotics{s}" for s in
                                                                 (".rss.xml", ".atom.xml", ".json")])
+
+
+def test_a_feeds_formats_fingerprint_their_shared_items_once(corpus, monkeypatch):
+    from feedpub import plan as plan_module
+
+    plan = plan_build(make_config(corpus))
+    looked_up = Counter()
+    topic_key = plan_module.topic_key
+    monkeypatch.setattr(plan_module, "topic_key", lambda name: looked_up.update([name]) or topic_key(name))
+    fingerprints = [fingerprint for _, fingerprint, _ in plan.outputs()]
+    assert len(set(fingerprints)) == len(fingerprints)  # the formats of one feed too
+    distinct = {id(feed.items): feed.items for feed in plan.feeds}.values()
+    assert len(plan.config.formats) == 3 and len(distinct) == len(plan.feeds) / 3
+    assert sum(looked_up.values()) == sum(len(item.topics) for items in distinct for item in items)
 
 
 def test_check_reports_files_to_remove_and_removes_nothing(corpus):

@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -262,6 +263,44 @@ def test_every_written_file_is_synced_before_it_takes_its_name(project, monkeypa
     report = build(config_of(project))
     assert len(report.written) >= 4 and MANIFEST_NAME not in report.written
     assert unsynced_renames == []
+
+
+def test_staged_files_are_synced_while_the_next_render_and_renamed_once_all_are(project, monkeypatch):
+    # The disk writes a staged file while the build renders the next one; yet
+    # no file takes its name before every staged file is durable.
+    from feedpub.writers import OutputFolder
+
+    first_synced = threading.Event()
+    staged, synced, early_renames = [], set(), []
+    real_fsync, real_replace, real_stage = os.fsync, os.replace, OutputFolder.stage_if_changed
+
+    def fsync(fd):
+        real_fsync(fd)
+        synced.add(os.fstat(fd).st_ino)
+        if staged and staged[0] in synced:
+            first_synced.set()
+
+    def stage(self, name, chunks):
+        if staged:
+            # Bounded, so that a build that syncs only at the end fails here instead of hanging.
+            assert first_synced.wait(timeout=30), "the first staged file was not synced while the next rendered"
+        temporary = real_stage(self, name, chunks)
+        if temporary is not None:
+            staged.append(os.lstat(temporary).st_ino)
+        return temporary
+
+    def replace(source, target, **kwargs):
+        if os.lstat(source).st_ino in staged and not synced.issuperset(staged):
+            early_renames.append(target)
+        return real_replace(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(OutputFolder, "stage_if_changed", stage)
+    edit_a_seed(project)
+    report = build(config_of(project))
+    assert len(staged) == len(report.written) >= 4
+    assert early_renames == []
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="tells staged files by /proc/self/fd")

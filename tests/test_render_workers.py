@@ -110,11 +110,42 @@ def test_the_steps_render_each_item_once_before_the_first_feed_that_lists_it(see
     for step in work:
         if isinstance(step, ItemGroup):
             assert 0 < len(step.listings) <= 50
-            rendered += [(step.fmt, item.source) for item in step.listings]
+            rendered += [(fmt, item.source) for fmt in step.fmts for item in step.listings]
         elif step is not None and planned[step] is not None:
             assert {(planned[step].fmt, item.source) for item in planned[step].items} <= set(rendered)
     assert None not in work and len(rendered) == len(set(rendered))
     assert set(rendered) == {(feed.fmt, item.source) for feed in plan.feeds for item in feed.items}
+
+
+def test_each_article_is_in_one_group_that_renders_it_in_every_format(seeds):
+    # One worker then loads it, for the items of every feed that lists it.
+    plan = plan_build(make_config(seeds, limit=20))
+    work = steps(list(plan.feeds), list(range(len(plan.feeds))))
+    groups = Counter()
+    for step in work:
+        if isinstance(step, ItemGroup):
+            assert step.fmts == plan.config.formats
+            groups.update(item.source for item in step.listings)
+    assert set(groups.values()) == {1}
+    assert set(groups) == {item.source for feed in plan.feeds for item in feed.items}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers render only where they fork (Linux)")
+def test_the_build_process_loads_no_article_that_workers_render(seeds, tmp_path, monkeypatch):
+    # Workers decode the records the build fetched for them (or read the
+    # seeds the cache has none of): the build's own process loads nothing.
+    from feedpub import resolver
+
+    loaded = []  # what forked workers append stays in their copy of it
+    load = resolver.Resolver._load
+    monkeypatch.setattr(resolver.Resolver, "_load", lambda self, sources: loaded.extend(sources) or load(self, sources))
+    for n, cache in enumerate((False, True, True)):  # the last: every article from the cache's records
+        config = make_config(seeds, out=tmp_path / f"feeds-{n}", limit=20, jobs=2, cache=cache)
+        report = build_module.build(config)
+        assert report.rendered > 16 and not loaded
+    reference = make_config(seeds, out=tmp_path / "reference", limit=20, jobs=1, cache=False)
+    build_module.build(reference)
+    assert feed_files(config.out) == feed_files(reference.out)
 
 
 @pytest.mark.parametrize("memory", [40, 60])
@@ -128,7 +159,7 @@ def test_the_steps_keep_at_most_the_item_memory(seeds, monkeypatch, memory):
         if step is None:
             kept = set()
         elif isinstance(step, ItemGroup):
-            kept |= {(step.fmt, item.source) for item in step.listings}
+            kept |= {(fmt, item.source) for fmt in step.fmts for item in step.listings}
             assert len(kept) <= memory
         else:
             assert {(plan.feeds[step].fmt, item.source) for item in plan.feeds[step].items} <= kept

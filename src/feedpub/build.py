@@ -234,23 +234,25 @@ def _render_pending(out: OutputFolder, plan: Plan, pending: list, report: BuildR
     staged: list[tuple[str, str]] = []
     committed = 0
     try:
-        for (path, _, _), chunks in zip(pending, _render_all(plan, pending, processes)):
-            feed = compare and is_feed_file(path)
-            if feed:
-                chunks = [b"".join(chunks)]  # the report reads the new feed whole
-            old = _old_feed(out, path) if feed else None  # read before it is replaced
-            if check:
-                changed = not out.chunks_are_current(path, chunks)
-            else:
-                temporary = out.stage_if_changed(path, chunks)
-                changed = temporary is not None
-                if temporary is not None:
-                    staged.append((temporary, path))
-            (report.written if changed else report.unchanged).append(path)
-            if feed and changed:
-                report.changes.append(diff_feed(path, old, chunks[0]))
-            report.rendered += 1
-        out.sync_staged(staged)
+        with out.staged_syncs() as syncs:
+            for (path, _, _), chunks in zip(pending, _render_all(plan, pending, processes)):
+                feed = compare and is_feed_file(path)
+                if feed:
+                    chunks = [b"".join(chunks)]  # the report reads the new feed whole
+                old = _old_feed(out, path) if feed else None  # read before it is replaced
+                if check:
+                    changed = not out.chunks_are_current(path, chunks)
+                else:
+                    temporary = out.stage_if_changed(path, chunks)
+                    changed = temporary is not None
+                    if temporary is not None:
+                        staged.append((temporary, path))
+                        syncs.start(temporary, path)  # the disk writes it while the next file renders
+                (report.written if changed else report.unchanged).append(path)
+                if feed and changed:
+                    report.changes.append(diff_feed(path, old, chunks[0]))
+                report.rendered += 1
+            syncs.wait()  # every staged file durable before any takes its name
         for temporary, path in staged:
             out.commit_staged(temporary, path)
             committed += 1
@@ -271,7 +273,7 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[Iterable[
     short = [n for n, feed in enumerate(planned) if feed is None or len(feed.items) <= planning.RENDER_BATCH]
     needed = (item for n in short if planned[n] is not None for item in planned[n].items)
     if (processes < 2 or len(short) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
-            or not plan.resolver.preload(needed)):
+            or not plan.resolver.prefetch(needed)):
         for render in renders:
             yield render()
         return

@@ -119,8 +119,9 @@ class Plan:
         fingerprint changes whenever the bytes could; rendering is deferred so
         unchanged files need not be rendered, and gives the bytes in chunks, so
         only a batch of one file's items is in memory at a time."""
+        of_items: dict[int, str] = {}  # see _feed_fingerprint
         for feed in self.feeds:
-            yield feed.path, self._feed_fingerprint(feed), lambda feed=feed: self.render_chunks(feed)
+            yield feed.path, self._feed_fingerprint(feed, of_items), lambda feed=feed: self.render_chunks(feed)
         for path, inputs, render in self._site_files():
             yield path, _fingerprint(inputs()), lambda render=render: (render(),)
 
@@ -157,10 +158,18 @@ class Plan:
         """The feed's document without its items (feedmeta.Frame)."""
         return feed_frame(feed.meta, feed.fmt, _feed_dates(feed.items))
 
-    def _feed_fingerprint(self, feed: PlannedFeed) -> str:
-        keys = sorted({topic_key(name) for item in feed.items for name in item.topics})
-        refs = [(key, self.refs[key].name, self.refs[key].slug, sorted(self.refs[key].urls.items())) for key in keys]
-        return _fingerprint((feed.fmt, feed.meta, [item.digest for item in feed.items], refs))
+    def _feed_fingerprint(self, feed: PlannedFeed, of_items: dict[int, str]) -> str:
+        """The fingerprint of the feed: of its format and metadata, and of
+        its items (their digests, and the references of their topics). The
+        part of the items is kept in ``of_items`` by items tuple, which the
+        feed's formats share (plan._feeds), so it is worked out once for them."""
+        items = of_items.get(id(feed.items))
+        if items is None:
+            keys = sorted({topic_key(name) for item in feed.items for name in item.topics})
+            refs = [(key, self.refs[key].name, self.refs[key].slug, sorted(self.refs[key].urls.items()))
+                    for key in keys]
+            items = of_items[id(feed.items)] = _fingerprint(([item.digest for item in feed.items], refs))
+        return _fingerprint((feed.fmt, feed.meta, items))
 
     def topic_paths(self, topic: Topic) -> list[str]:
         return [feed_path(topic.base, fmt) for fmt in self.config.formats]

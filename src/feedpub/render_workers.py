@@ -1,12 +1,14 @@
 """Render a build's shorter files in forked worker processes.
 
-The workers inherit the plan and its preloaded Articles, so only indexes go
-to them and only bytes come back. An article is listed by several feeds (the
-overall feed and each of its topics'), and its item has the same bytes in
-every feed of one format (feedmeta.Frame): the workers first render each
-article's item once per format, a group of articles in one document, and
-each feed's frame (its document without items); the build's process puts
-the items in the frames as it writes each file.
+The workers inherit the plan and the cache's records of the articles to
+render (Resolver.prefetch), so only indexes go to them and only bytes come
+back. An article is listed by several feeds (the overall feed and each of
+its topics', in each format), and its item has the same bytes in every feed
+of one format (feedmeta.Frame): the workers first render each article's
+items, in every format at once, a group of articles in one document per
+format, and each feed's frame (its document without items); the build's
+process puts the items in the frames as it writes each file. An article is
+thus loaded by one worker only, and never by the build's process.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ from .model import Listing
 from . import plan as planning
 from .plan import Plan, PlannedFeed, RenderedItems
 
-# Articles whose items a worker renders in one document (one task): enough
-# to make the document's own cost small, few enough to share the work out.
+# Articles whose items a worker renders in one document per format (one
+# task): enough to make the documents' own cost small, few enough to share
+# the work out.
 ITEM_GROUP = 50
 
 
 @dataclass(frozen=True, slots=True)
 class ItemGroup:
-    """Items a worker renders together: of ``listings`` in feeds ``fmt``."""
+    """Items a worker renders together: of ``listings`` in feeds of each of ``fmts``."""
 
-    fmt: str
+    fmts: tuple[str, ...]
     listings: tuple[Listing, ...]
 
 
@@ -43,7 +46,7 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
     rendered by ``processes`` workers (with at least ``minimum`` tasks), the
     others here. ``planned`` is each file's feed (None for the other files),
     ``renders`` each file's render; every article of the ``short`` feeds
-    must be preloaded (Resolver.preload)."""
+    must have been prefetched (Resolver.prefetch)."""
     from . import atom, jsonfeed, rss  # noqa: F401  imported once here, not in every worker
     from .parallel import ordered_map
 
@@ -53,8 +56,7 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
     try:
         tasks = [(key, number) for number, step in enumerate(work.steps) if step is not None]
         results = ordered_map(_render_one, tasks, processes, minimum)
-        # Fork the workers now, while every preloaded article is still loaded:
-        # rendering a long feed here lets the Resolver forget some.
+        # Fork the workers now, while every prefetched record is still there.
         results = itertools.chain([next(results)], results)
         remaining = iter(work.steps)
         items = RenderedItems(plan.resolver, plan.refs)  # the items the workers rendered
@@ -67,7 +69,8 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
                 if step is None:
                     items = RenderedItems(plan.resolver, plan.refs)
                 elif isinstance(step, ItemGroup):
-                    items.keep(step.fmt, step.listings, next(results))
+                    for fmt, rendered in zip(step.fmts, next(results)):
+                        items.keep(fmt, step.listings, rendered)
                 else:
                     result, feed = next(results), planned[step]
                     yield (result,) if feed is None else plan.render_chunks(feed, result, items)
@@ -79,23 +82,51 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
 def steps(planned: list[PlannedFeed | None], short: list[int]) -> list[Step]:
     """The work of rendering files ``short`` in order: before each feed, the
     groups of its items not rendered yet (each article's once per format),
-    so that each file can be written as soon as it is rendered. At most
+    so that each file can be written as soon as it is rendered. A group
+    renders its articles in the format of the feed and in those of the
+    feeds after it that list the same items (the feed in its other
+    formats), so that each article is loaded by one worker. At most
     ITEM_MEMORY items (an article in a format) are kept at a time: past
     that, those kept so far are forgotten, and later feeds' items rendered
     again, so memory stays bounded however many feeds there are."""
     work: list[Step] = []
     kept: set[tuple[str, str]] = set()
-    for n in short:
+    later = _later_formats(planned, short)
+    for position, n in enumerate(short):
         feed = planned[n]
         if feed is not None:
+            fmts = later[position]
+            if len(fmts) * len(feed.items) > planning.ITEM_MEMORY:
+                fmts = (feed.fmt,)
             new = [item for item in feed.items if (feed.fmt, item.source) not in kept]
-            if len(kept) + len(new) > planning.ITEM_MEMORY:
+            if len(kept) + len(fmts) * len(new) > planning.ITEM_MEMORY:
                 work.append(None)
                 kept, new = set(), list(feed.items)
-            kept.update((feed.fmt, item.source) for item in new)
-            work += [ItemGroup(feed.fmt, tuple(new[i:i + ITEM_GROUP])) for i in range(0, len(new), ITEM_GROUP)]
+            kept.update((fmt, item.source) for fmt in fmts for item in new)
+            work += [ItemGroup(fmts, tuple(new[i:i + ITEM_GROUP])) for i in range(0, len(new), ITEM_GROUP)]
         work.append(n)
     return work
+
+
+def _later_formats(planned: list[PlannedFeed | None], short: list[int]) -> list[tuple[str, ...]]:
+    """For each feed of ``short``, its format, then those of the feeds after
+    it that list the very same items (a plan gives a feed's formats one
+    tuple of items)."""
+    formats: dict[int, list[str]] = {}
+    for n in reversed(short):
+        feed = planned[n]
+        if feed is not None:
+            formats.setdefault(id(feed.items), []).append(feed.fmt)
+    later: list[tuple[str, ...]] = []
+    for n in short:
+        feed = planned[n]
+        if feed is None:
+            later.append(())
+            continue
+        remaining = formats[id(feed.items)]
+        later.append(tuple(dict.fromkeys(reversed(remaining))))
+        remaining.pop()
+    return later
 
 
 @dataclass(slots=True)
@@ -111,13 +142,13 @@ class _Work:
 
 def _render_one(task: tuple[int, int]) -> object:
     """Worker: for the build ``key`` that forked this process, do step
-    ``number``: the bytes of a group's items, a feed's frame, or another
-    file's bytes."""
+    ``number``: the bytes of a group's items (in each of its formats), a
+    feed's frame, or another file's bytes."""
     key, number = task
     work = _RENDERS[key]
     step = work.steps[number]
     if isinstance(step, ItemGroup):
-        return work.plan.items.render(step.listings, step.fmt)
+        return [work.plan.items.render(step.listings, fmt) for fmt in step.fmts]
     feed = work.planned[step]
     if feed is None:
         return b"".join(work.renders[step]())

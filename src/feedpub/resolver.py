@@ -17,8 +17,8 @@ from .model import Article, Listing
 if TYPE_CHECKING:
     from .build_cache import BuildCache
 
-# Most full Articles a Resolver keeps loaded at once, and the most that rendering
-# in worker processes preloads (past it the main process renders).
+# Most full Articles a Resolver keeps loaded at once, and the most whose records
+# rendering in worker processes prefetches (past it the main process renders).
 RESOLVER_MEMORY = 20_000
 
 
@@ -31,15 +31,20 @@ class Resolver:
     def __init__(self, root: Path, timezone: str, cache: BuildCache) -> None:
         self._root, self._timezone, self._cache = root, timezone, cache
         self._memo: dict[str, Article] = {}
+        self._records: dict[str, str] = {}  # prefetched, by source
 
-    def preload(self, listings: Iterable[Listing]) -> bool:
-        """Load the Articles of ``listings`` now, if they fit in memory at once.
-        True when they do: :meth:`articles` then needs neither cache nor disk,
-        which is what rendering in forked processes needs."""
-        wanted = {listing.source for listing in listings}
+    def prefetch(self, listings: Iterable[Listing]) -> bool:
+        """Fetch the cache's records of ``listings`` now, if that many
+        Articles fit in memory at once (True when they do), without decoding
+        any. Processes forked next (render_workers.py) inherit them, since
+        the cache cannot be asked from there: each decodes only the articles
+        it renders, or reads the seed of one the cache has no record of."""
+        wanted = sorted({listing.source for listing in listings})
         if len(wanted) > RESOLVER_MEMORY:
             return False
-        self._ensure(sorted(wanted))
+        keys = _cache_keys(wanted)
+        records = self._cache.records(list(keys.values()))
+        self._records = {source: records[key] for source, key in keys.items() if key in records}
         return True
 
     def articles(self, listings: Sequence[Listing]) -> list[Article]:
@@ -62,10 +67,10 @@ class Resolver:
         from .records import article_to_record, record_to_article
 
         keys = _cache_keys(sources)
-        records = self._cache.records(list(keys.values()))
+        records = self._cache.records([keys[source] for source in sources if source not in self._records])
         read = []
         for source in sources:
-            record = records.get(keys[source])
+            record = self._records.get(source) or records.get(keys[source])
             article = None
             if record is not None:
                 try:

@@ -30,14 +30,17 @@ import os
 import posixpath
 import stat
 from pathlib import Path, PureWindowsPath
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .errors import OutputError, WriteError
 from .files import NOFOLLOW, Comparison, is_temporary, lstat_mode, read_bytes, replace_atomically
 from .folder_lock import LOCK_NAME, hold_lock
 
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
+
 MANIFEST_NAME = ".feedpub-manifest.json"
-# Staged files synced at once (sync_staged): enough to keep a disk's queue full.
+# Staged files synced at once (StagedSyncs): enough to keep a disk's queue full.
 SYNC_THREADS = 8
 # File systems that cannot sync a folder say so with one of these; nothing to do then.
 _NO_FOLDER_SYNC = {errno.EINVAL, errno.ENOTSUP, errno.EBADF}
@@ -185,7 +188,7 @@ class OutputFolder:
         """Write ``chunks`` to a temporary file next to ``name``, unless
         ``name`` already holds exactly those bytes (compared as they stream, so
         a feed of any size costs one chunk of memory). Returns the temporary
-        file for :meth:`sync_staged` and then :meth:`commit_staged`, so a build
+        file to sync (:meth:`staged_syncs`), then :meth:`commit_staged`, so a build
         can render every file before it replaces any; None when nothing
         changed, and then nothing is left behind. Raises WriteError naming the
         file when it cannot be written."""
@@ -231,24 +234,10 @@ class OutputFolder:
         kind = "a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode) else "not a regular file"
         raise WriteError(f"{self.show(name)}: cannot write: it is {kind}; move it away so feedpub can write the file")
 
-    def sync_staged(self, staged: list[tuple[str, str]]) -> None:
-        """Make the data of the staged files (temporary, name) durable, before
-        any is renamed into place: a power cut must not leave a feed whose
-        name is new but whose bytes never reached the disk. Several at a time,
-        in threads (fsync waits for the disk, not for Python): file systems
-        commit concurrent syncs together, where one file after another costs
-        a journal commit each (125 files of a cold build: 0.1 s to over 1 s
-        on a busy disk, in the main process). Raises WriteError naming the
-        file that cannot be synced."""
-        if len(staged) < 2:
-            for temporary, name in staged:
-                self._sync_staged_file(temporary, name)
-            return
-        from concurrent.futures import ThreadPoolExecutor  # here: only a build that writes needs it
-
-        with ThreadPoolExecutor(max_workers=min(SYNC_THREADS, len(staged))) as pool:
-            for _ in pool.map(lambda pair: self._sync_staged_file(*pair), staged):
-                pass
+    def staged_syncs(self) -> StagedSyncs:
+        """Syncs of the files :meth:`stage_if_changed` writes, each started
+        as soon as it is staged (see :class:`StagedSyncs`)."""
+        return StagedSyncs(self)
 
     def _sync_staged_file(self, temporary: str, name: str) -> None:
         try:
@@ -376,6 +365,46 @@ class OutputFolder:
         self.folder("", create=True)
         with hold_lock(self.real / LOCK_NAME, self.show(LOCK_NAME), self.shown, timeout):
             yield
+
+
+class StagedSyncs:
+    """Make staged files durable before any is renamed into place: a power
+    cut must not leave a feed whose name is new but whose bytes never
+    reached the disk. Each file's sync starts as soon as it is staged, in
+    threads (fsync waits for the disk, not for Python): the disk writes the
+    files staged so far while the build renders the next, and file systems
+    commit concurrent syncs together, where one file after another costs a
+    journal commit each (125 files of a cold build: 0.1 s to over 1 s on a
+    busy disk). Start syncs only once worker processes are forked, if any:
+    a fork copies no thread. Leaving the ``with`` block waits for the syncs
+    still running and drops those not started, so that none touches a
+    temporary file after the build deleted it."""
+
+    def __init__(self, out: OutputFolder) -> None:
+        self._out = out
+        self._pool: Executor | None = None
+        self._syncs: list[Future] = []
+
+    def start(self, temporary: str, name: str) -> None:
+        """Start syncing ``temporary``, staged to become ``name``."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # here: only a build that writes needs it
+
+            self._pool = ThreadPoolExecutor(max_workers=SYNC_THREADS)
+        self._syncs.append(self._pool.submit(self._out._sync_staged_file, temporary, name))
+
+    def wait(self) -> None:
+        """Return once every file started is durable. Raises WriteError
+        naming a file that cannot be synced."""
+        for sync in self._syncs:
+            sync.result()
+
+    def __enter__(self) -> StagedSyncs:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def output_lock(out: Path, timeout: float) -> contextlib.AbstractContextManager[None]:
