@@ -1,0 +1,80 @@
+"""ordered_map: results in task order from worker processes, failures raised, no process left behind."""
+
+import os
+import sys
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from feedpub import parallel
+from feedpub.parallel import ordered_map
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def fail_on_77(n: int) -> int:
+    if n == 77:
+        raise ValueError(f"no {n}")
+    return n
+
+
+def die_on_50(n: int) -> int:
+    if n == 50:
+        os._exit(3)
+    return n
+
+
+def call(task) -> object:
+    return task[0](task[1])
+
+
+def no_children_left() -> bool:
+    """True when this process has no child, running or a zombie."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("count", [1, 7, 100, 1001])
+@pytest.mark.parametrize("processes", [2, 3])
+def test_results_come_in_task_order_whatever_the_chunks(count, processes, monkeypatch):
+    monkeypatch.setattr(parallel, "IN_FLIGHT", 1)  # chunks taken back while others still run
+    tasks = list(range(count))
+    assert list(ordered_map(square, tasks, processes, minimum=1)) == [square(n) for n in tasks]
+
+
+def test_what_the_function_raises_is_raised_when_its_task_comes_up():
+    results = ordered_map(fail_on_77, list(range(200)), 2, minimum=1)
+    taken = []
+    with pytest.raises(ValueError, match="no 77"):
+        for result in results:
+            taken.append(result)
+    assert taken == list(range(len(taken))) and len(taken) <= 77
+
+
+@linux_only
+def test_a_worker_that_dies_breaks_the_map_and_leaves_no_process():
+    with pytest.raises(BrokenProcessPool):
+        list(ordered_map(die_on_50, list(range(200)), 2, minimum=1))
+    assert no_children_left()
+
+
+@linux_only
+def test_a_map_given_up_halfway_ends_its_workers():
+    results = ordered_map(square, list(range(5000)), 2, minimum=1)
+    assert next(results) == 0
+    results.close()
+    assert no_children_left()
+
+
+@linux_only
+def test_forked_workers_inherit_their_tasks_rather_than_unpickling_them():
+    # A lambda does not pickle: only the numbers of the chunks go to a forked worker.
+    tasks = [(lambda n: n + 1, n) for n in range(300)]
+    assert list(ordered_map(call, tasks, 2, minimum=1)) == list(range(1, 301))
