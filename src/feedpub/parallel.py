@@ -18,7 +18,7 @@ import warnings
 from collections import deque
 from contextlib import suppress
 from itertools import islice
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .errors import FeedpubWarning
 
@@ -130,21 +130,26 @@ class _Forked:
         import select  # here, as pickle and fcntl are: a build that starts no worker never needs them
 
         self._pids: list[int] = []
-        self._pipes: dict[int, bytearray] = {}  # result pipe -> bytes read from it, not yet a whole message
+        # Each result pipe (by descriptor): its file, and what was read from it, not yet a whole message.
+        # Files (io.FileIO), not os.read and os.write: those are for seeds and feeds, and may fail as a disk does.
+        self._pipes: dict[int, tuple[BinaryIO, bytearray]] = {}
         self._done: dict[int, tuple[bool, object]] = {}  # chunk number -> (ok, results or exception)
         self._poll = select.poll()  # not select.select: descriptors may be numbered past 1024
-        self._commands, commands = -1, -1
+        self._commands: BinaryIO | None = None
+        commands = -1
         gc.freeze()
         try:
-            commands, self._commands = os.pipe()
+            commands, writer = os.pipe()
+            self._commands = open(writer, "wb", buffering=0)
             for _ in range(processes):
                 reader, writer = os.pipe()
-                self._pipes[reader] = bytearray()
+                self._pipes[reader] = (open(reader, "rb", buffering=0), bytearray())
                 try:
                     _enlarge(writer)
                     pid = os.fork()
                     if pid == 0:  # the worker: it never returns from here
-                        _serve_forked(function, tasks, size, commands, writer, [self._commands, *self._pipes])
+                        _serve_forked(function, tasks, size, commands, writer,
+                                      [self._commands.fileno(), *self._pipes])
                 finally:
                     os.close(writer)
                 self._pids.append(pid)
@@ -158,7 +163,8 @@ class _Forked:
                 os.close(commands)
 
     def submit(self, numbers: Iterable[int]) -> None:
-        os.write(self._commands, b"".join(number.to_bytes(4, "little") for number in numbers))
+        assert self._commands is not None
+        _write_all(self._commands, b"".join(number.to_bytes(4, "little") for number in numbers))
 
     def result(self, number: int) -> list:
         """The results of chunk ``number``; raises what the function raised on it."""
@@ -173,12 +179,12 @@ class _Forked:
     def _read(self, reader: int) -> None:
         import pickle
 
-        data = os.read(reader, _PIPE_SIZE)
+        pipe, buffer = self._pipes[reader]
+        data = pipe.read(_PIPE_SIZE)
         if not data:
             from concurrent.futures.process import BrokenProcessPool
 
             raise BrokenProcessPool("A worker process was terminated abruptly")
-        buffer = self._pipes[reader]
         buffer += data
         while len(buffer) >= _HEADER:
             number, length = int.from_bytes(buffer[:4], "little"), int.from_bytes(buffer[4:_HEADER], "little")
@@ -191,11 +197,11 @@ class _Forked:
     def close(self, finished: bool) -> None:
         """Stop the workers: once they are idle when every result was taken,
         else at once. Either way none is left behind, not even as a zombie."""
-        if self._commands != -1:
-            os.close(self._commands)  # an idle worker reads the end of it, and exits
-            self._commands = -1
-        for reader in self._pipes:
-            os.close(reader)
+        if self._commands is not None:
+            self._commands.close()  # an idle worker reads the end of it, and exits
+            self._commands = None
+        for pipe, _ in self._pipes.values():
+            pipe.close()
         self._pipes = {}
         if not finished:
             import signal
@@ -235,21 +241,26 @@ def _serve_forked(function: Callable, tasks: Sequence, size: int, commands: int,
         for descriptor in others:  # the parent's ends, so that a closed end reads as closed
             os.close(descriptor)
         _start_worker()
-        while True:
-            command = os.read(commands, 4)
-            if len(command) != 4:
-                break
-            number = int.from_bytes(command, "little")
-            try:
-                payload = pickle.dumps((True, _apply(function, tasks[number * size:(number + 1) * size])), -1)
-            except Exception as error:  # the parent raises it when it takes this chunk
-                payload = _pickled_error(error)
-            view = memoryview(number.to_bytes(4, "little") + len(payload).to_bytes(8, "little") + payload)
-            while view:
-                view = view[os.write(results, view):]
+        with open(commands, "rb", buffering=0) as orders, open(results, "wb", buffering=0) as answers:
+            while True:
+                command = orders.read(4)
+                if command is None or len(command) != 4:
+                    break
+                number = int.from_bytes(command, "little")
+                try:
+                    payload = pickle.dumps((True, _apply(function, tasks[number * size:(number + 1) * size])), -1)
+                except Exception as error:  # the parent raises it when it takes this chunk
+                    payload = _pickled_error(error)
+                _write_all(answers, number.to_bytes(4, "little") + len(payload).to_bytes(8, "little") + payload)
         code = 0
     finally:
         os._exit(code)
+
+
+def _write_all(pipe: BinaryIO, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[pipe.write(view) or 0:]
 
 
 def _pickled_error(error: Exception) -> bytes:
