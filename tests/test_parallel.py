@@ -78,3 +78,22 @@ def test_forked_workers_inherit_their_tasks_rather_than_unpickling_them():
     # A lambda does not pickle: only the numbers of the chunks go to a forked worker.
     tasks = [(lambda n: n + 1, n) for n in range(300)]
     assert list(ordered_map(call, tasks, 2, minimum=1)) == list(range(1, 301))
+
+
+def nested_map(n: int) -> int:
+    return n
+
+
+@linux_only
+def test_a_map_ends_its_workers_while_another_map_runs(monkeypatch):
+    """Workers forked for a second map inherit the first map's pipes: the
+    first still ends its own workers when it is done (a build in each of two
+    threads)."""
+    monkeypatch.setattr(parallel, "IN_FLIGHT", 1)
+    outer = ordered_map(square, list(range(64)), 2, minimum=1)
+    first = next(outer)
+    inner = ordered_map(nested_map, list(range(64)), 2, minimum=1)
+    assert next(inner) == 0  # its workers are forked now, holding the outer map's pipes
+    assert [first, *outer] == [square(n) for n in range(64)]  # the outer map ends and waits for its workers
+    assert list(inner) == list(range(1, 64))
+    assert no_children_left()

@@ -198,7 +198,13 @@ class _Forked:
         """Stop the workers: once they are idle when every result was taken,
         else at once. Either way none is left behind, not even as a zombie."""
         if self._commands is not None:
-            self._commands.close()  # an idle worker reads the end of it, and exits
+            if finished:
+                # One stop per worker, not only the end of the pipe: a worker
+                # forked meanwhile for another map (a build in another thread)
+                # holds this end open too.
+                with suppress(OSError):
+                    _write_all(self._commands, _STOP * len(self._pids))
+            self._commands.close()  # what a worker reads then is the end of the pipe: it exits
             self._commands = None
         for pipe, _ in self._pipes.values():
             pipe.close()
@@ -217,6 +223,8 @@ class _Forked:
 
 # A message from a worker: the chunk's number (4 bytes) and the pickle's length (8), then the pickle.
 _HEADER = 12
+# The number that tells a worker to exit.
+_STOP = (2**32 - 1).to_bytes(4, "little")
 # Big enough for the results of a chunk of seeds (~360 KB); Linux lets any process have pipes of 1 MB.
 _PIPE_SIZE = 1 << 20
 
@@ -244,7 +252,7 @@ def _serve_forked(function: Callable, tasks: Sequence, size: int, commands: int,
         with open(commands, "rb", buffering=0) as orders, open(results, "wb", buffering=0) as answers:
             while True:
                 command = orders.read(4)
-                if command is None or len(command) != 4:
+                if command is None or len(command) != 4 or command == _STOP:
                     break
                 number = int.from_bytes(command, "little")
                 try:
