@@ -3,6 +3,8 @@
 import os
 import sys
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from pathlib import Path
 
 import pytest
 
@@ -39,6 +41,25 @@ def no_children_left() -> bool:
     except ChildProcessError:
         return True
     return False
+
+
+def children() -> set[int]:
+    """The processes this one forked and has not waited for (Linux)."""
+    return {int(pid) for pid in (Path("/proc/self/task") / str(os.getpid()) / "children").read_text().split()}
+
+
+def wait_for(pids: set[int]) -> None:
+    """Wait for ``pids`` to exit (forever, should one never exit)."""
+    for pid in pids:
+        with suppress(ChildProcessError):  # waited for already, by the next map
+            os.waitpid(pid, 0)
+
+
+@linux_only
+def test_a_finished_map_leaves_its_workers_to_exit_and_a_later_one_waits_for_them():
+    assert list(ordered_map(square, list(range(64)), 2, minimum=1)) == [square(n) for n in range(64)]
+    parallel._reap(block=True)  # what a later map does, and the exit of this process
+    assert no_children_left()
 
 
 @pytest.mark.parametrize("count", [1, 7, 100, 1001])
@@ -92,8 +113,11 @@ def test_a_map_ends_its_workers_while_another_map_runs(monkeypatch):
     monkeypatch.setattr(parallel, "IN_FLIGHT", 1)
     outer = ordered_map(square, list(range(64)), 2, minimum=1)
     first = next(outer)
+    outer_workers = children()
     inner = ordered_map(nested_map, list(range(64)), 2, minimum=1)
     assert next(inner) == 0  # its workers are forked now, holding the outer map's pipes
-    assert [first, *outer] == [square(n) for n in range(64)]  # the outer map ends and waits for its workers
+    assert [first, *outer] == [square(n) for n in range(64)]
+    wait_for(outer_workers)  # they exit while the inner map's workers run on
     assert list(inner) == list(range(1, 64))
+    parallel._reap(block=True)
     assert no_children_left()

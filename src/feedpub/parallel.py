@@ -11,6 +11,7 @@ spawns them.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import sys
@@ -196,7 +197,11 @@ class _Forked:
 
     def close(self, finished: bool) -> None:
         """Stop the workers: once they are idle when every result was taken,
-        else at once. Either way none is left behind, not even as a zombie."""
+        else at once, and wait for them. Workers stopped when idle are not
+        waited for: each takes milliseconds to exit (its memory is unmapped),
+        which the build need not spend doing nothing. They are waited for
+        later (:func:`_reap`), at the latest when this process exits, so none
+        is left behind, not even as a zombie."""
         if self._commands is not None:
             if finished:
                 # One stop per worker, not only the end of the pipe: a worker
@@ -209,16 +214,38 @@ class _Forked:
         for pipe, _ in self._pipes.values():
             pipe.close()
         self._pipes = {}
-        if not finished:
+        if finished:
+            _STOPPED.extend(self._pids)
+        else:
             import signal
 
             for pid in self._pids:
                 with suppress(OSError):
                     os.kill(pid, signal.SIGTERM)
-        for pid in self._pids:
-            with suppress(ChildProcessError):
-                os.waitpid(pid, 0)
+            for pid in self._pids:
+                with suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
         self._pids = []
+        _reap()
+
+
+# Workers told to stop and not yet waited for (_Forked.close).
+_STOPPED: list[int] = []
+
+
+def _reap(block: bool = False) -> None:
+    """Wait for the stopped workers that have exited (with ``block``, for all of them)."""
+    for pid in list(_STOPPED):
+        try:
+            done = os.waitpid(pid, 0 if block else os.WNOHANG)[0] != 0
+        except ChildProcessError:  # waited for already (by another thread, say)
+            done = True
+        if done:
+            with suppress(ValueError):
+                _STOPPED.remove(pid)
+
+
+atexit.register(_reap, True)
 
 
 # A message from a worker: the chunk's number (4 bytes) and the pickle's length (8), then the pickle.
