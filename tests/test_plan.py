@@ -113,3 +113,23 @@ def test_the_opml_and_index_list_every_feed_in_the_first_format(tmp_path, seeds)
     assert everything.count == 5 and [e.count for e in per_topic] == [5, 3]
     assert everything.paths == {"json": "all.json", "rss": "all.rss.xml"}
     assert [e.name for e in per_topic] == ["AI", "Robotics"]
+
+
+def test_a_feed_fingerprint_changes_with_the_refs_of_the_topics_its_items_carry_and_no_others(tmp_path):
+    folder = tmp_path / "seeds"
+    write_seed(folder, "1.txt", **article_fields(1, topics=["AI", "Robotics"]))
+    write_seed(folder, "2.txt", **article_fields(2, topics=["Space"]))
+
+    def fingerprints(**overrides):
+        plan = plan_build(make_config(tmp_path, **overrides))
+        feeds = {feed.path for feed in plan.feeds}
+        return {path: fingerprint for path, fingerprint, _ in plan.outputs() if path in feeds}
+
+    every, selected = fingerprints(), fingerprints(topics=["ai", "space"])
+    assert fingerprints() == every  # the same plan, the same fingerprints
+    # Without a feed of its own, Robotics' ref loses its URLs: only feeds
+    # listing the article that carries it render differently.
+    assert "topics/robotics.rss.xml" not in selected and "topics/space.rss.xml" in selected
+    changed = sorted(path for path in selected if selected[path] != every[path])
+    assert changed == sorted(f"{base}{suffix}" for base in ("all", "topics/ai")
+                             for suffix in (".rss.xml", ".atom.xml", ".json"))

@@ -113,17 +113,17 @@ def build_catalog(
             if result[0] == "same":  # only with a known hash, so the scan took the stat
                 cache.restat_seed((*stat, path))
             else:
-                _, digest, listing, record, warnings, error, taken, lasting = result
-                stats = stat if stat is not None else taken
-                row = (path, *stats, digest, *(listing or _NO_LISTING), warnings, error)
-                if lasting:
-                    cache.put_seed(row, record)  # a SeedRow, as the plain tuple sqlite takes
+                # A SeedRow, as the plain tuple sqlite takes: the stats the
+                # worker took, or the scan's when it took them.
+                row = (path,) + (result[3:] if stat is None else stat + result[7:])
+                if result[1]:
+                    cache.put_seed(row, result[2])
                 else:
                     cache.forget_seed(path)  # not the seed's content: read it again next time
                 outcome = _outcome(row, path[cut:], topic_tuples)
                 if scanned and stat is None:
                     # The workers took the stats this scan left out; the files' digest needs them.
-                    scan.files[index] = (path, stats)
+                    scan.files[index] = (path, row[1:5])
                 catalog.parsed += 1
             done += 1
             if progress is not None:
@@ -262,10 +262,12 @@ def load_task(task: tuple[str, str, int, str | None, str, bool, bool]) -> tuple:
     """Worker: read one seed, and unless its hash is ``known``, normalize it.
     Messages show its path without its first ``cut`` characters.
 
-    Returns ("same", hash) or ("new", hash, listing columns, record JSON,
-    warnings JSON, error JSON, (size, mtime_ns, ctime_ns, inode) if asked
-    for, else zeros, and whether the result may be cached: not when reading
-    failed, which says nothing of the seed's bytes). Runs in worker
+    Returns ("same", hash) or ("new", whether the result may be cached (not
+    when reading failed, which says nothing of the seed's bytes), record
+    JSON, then a SeedRow's fields but its path: size, mtime_ns, ctime_ns and
+    inode if asked for (else zeros), hash, the listing columns, warnings
+    JSON, error JSON). One flat tuple: nested ones cost a worker's pickling
+    half as much again, and the build's unpickling a third. Runs in worker
     processes: everything in and out is plain data.
     """
     global _worker
@@ -279,7 +281,7 @@ def load_task(task: tuple[str, str, int, str | None, str, bool, bool]) -> tuple:
     except SeedError as error:
         taken = _stat_of(path) if want_stat else NO_STAT
         lasting = not isinstance(error, w.SeedReadError)  # "file too large" is about the bytes
-        return ("new", "", None, None, "[]", dumps([error.message, error.line]), taken, lasting)
+        return ("new", lasting, None, *taken, "", *_NO_LISTING, "[]", dumps([error.message, error.line]))
     # Taken before reading, as the scan's would be: a seed changed meanwhile
     # is read again next time.
     taken = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if want_stat else NO_STAT
@@ -289,17 +291,17 @@ def load_task(task: tuple[str, str, int, str | None, str, bool, bool]) -> tuple:
     try:
         article, warnings = w.load_bytes(raw, display, w.zone(timezone))
     except SeedError as error:
-        return ("new", digest, None, None, "[]", dumps([error.message, error.line]), taken, True)
+        return ("new", True, None, *taken, digest, *_NO_LISTING, "[]", dumps([error.message, error.line]))
     except Exception as error:  # one seed must never stop the build
         message = f"unexpected {type(error).__name__}: {str(error)[:200]}"
-        return ("new", digest, None, None, "[]", dumps([message, None]), taken, True)
+        return ("new", True, None, *taken, digest, *_NO_LISTING, "[]", dumps([message, None]))
     # Without a cache the record is not needed; its digest still is (it names the
     # content in feed fingerprints), so it is computed either way.
     record = w.article_to_record(article)
-    listing = (article.id, int(article.published_at.timestamp()), int(article.updated_at.timestamp()),
-               int(article.published), article.quality, TOPIC_SEPARATOR.join(article.topics), w.record_digest(record))
     notes = dumps([[warning.message, warning.line] for warning in warnings]) if warnings else "[]"
-    return ("new", digest, listing, record if want_record else None, notes, None, taken, True)
+    return ("new", True, record if want_record else None, *taken, digest, article.id,
+            int(article.published_at.timestamp()), int(article.updated_at.timestamp()), int(article.published),
+            article.quality, TOPIC_SEPARATOR.join(article.topics), w.record_digest(record), notes, None)
 
 
 def _stat_of(path: str) -> tuple[int, int, int, int]:

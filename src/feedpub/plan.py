@@ -110,6 +110,8 @@ class Plan:
     refs: dict[str, TopicRef]
     resolver: Resolver
     items: RenderedItems = field(init=False)
+    # For fingerprints: a digest of each topic's ref.
+    _ref_digests: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.items = RenderedItems(self.resolver, self.refs)
@@ -165,11 +167,20 @@ class Plan:
         feed's formats share (plan._feeds), so it is worked out once for them."""
         items = of_items.get(id(feed.items))
         if items is None:
-            keys = sorted({topic_key(name) for item in feed.items for name in item.topics})
-            refs = [(key, self.refs[key].name, self.refs[key].slug, sorted(self.refs[key].urls.items()))
-                    for key in keys]
+            # Keys of the distinct names only: a feed's items share a few dozen.
+            keys = {topic_key(name) for name in {name for item in feed.items for name in item.topics}}
+            # A digest per topic, made once, rather than its name, slug and URLs
+            # spelled out in every feed that lists it.
+            refs = [self._ref_digest(key) for key in sorted(keys)]
             items = of_items[id(feed.items)] = _fingerprint(([item.digest for item in feed.items], refs))
         return _fingerprint((feed.fmt, feed.meta, items))
+
+    def _ref_digest(self, key: str) -> str:
+        digest = self._ref_digests.get(key)
+        if digest is None:
+            ref = self.refs[key]
+            digest = self._ref_digests[key] = _fingerprint((key, ref.name, ref.slug, sorted(ref.urls.items())))
+        return digest
 
     def topic_paths(self, topic: Topic) -> list[str]:
         return [feed_path(topic.base, fmt) for fmt in self.config.formats]

@@ -1,0 +1,123 @@
+"""ordered_map: results in task order from worker processes, failures raised, no process left behind."""
+
+import os
+import sys
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+
+from feedpub import parallel
+from feedpub.parallel import ordered_map
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+
+
+def square(n: int) -> int:
+    return n * n
+
+
+def fail_on_77(n: int) -> int:
+    if n == 77:
+        raise ValueError(f"no {n}")
+    return n
+
+
+def die_on_50(n: int) -> int:
+    if n == 50:
+        os._exit(3)
+    return n
+
+
+def call(task) -> object:
+    return task[0](task[1])
+
+
+def no_children_left() -> bool:
+    """True when this process has no child, running or a zombie."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def children() -> set[int]:
+    """The processes this one forked and has not waited for (Linux)."""
+    return {int(pid) for pid in (Path("/proc/self/task") / str(os.getpid()) / "children").read_text().split()}
+
+
+def wait_for(pids: set[int]) -> None:
+    """Wait for ``pids`` to exit (forever, should one never exit)."""
+    for pid in pids:
+        with suppress(ChildProcessError):  # waited for already, by the next map
+            os.waitpid(pid, 0)
+
+
+@linux_only
+def test_a_finished_map_leaves_its_workers_to_exit_and_a_later_one_waits_for_them():
+    assert list(ordered_map(square, list(range(64)), 2, minimum=1)) == [square(n) for n in range(64)]
+    parallel._reap(block=True)  # what a later map does, and the exit of this process
+    assert no_children_left()
+
+
+@pytest.mark.parametrize("count", [1, 7, 100, 1001])
+@pytest.mark.parametrize("processes", [2, 3])
+def test_results_come_in_task_order_whatever_the_chunks(count, processes, monkeypatch):
+    monkeypatch.setattr(parallel, "IN_FLIGHT", 1)  # chunks taken back while others still run
+    tasks = list(range(count))
+    assert list(ordered_map(square, tasks, processes, minimum=1)) == [square(n) for n in tasks]
+
+
+def test_what_the_function_raises_is_raised_when_its_task_comes_up():
+    results = ordered_map(fail_on_77, list(range(200)), 2, minimum=1)
+    taken = []
+    with pytest.raises(ValueError, match="no 77"):
+        for result in results:
+            taken.append(result)
+    assert taken == list(range(len(taken))) and len(taken) <= 77
+
+
+@linux_only
+def test_a_worker_that_dies_breaks_the_map_and_leaves_no_process():
+    with pytest.raises(BrokenProcessPool):
+        list(ordered_map(die_on_50, list(range(200)), 2, minimum=1))
+    assert no_children_left()
+
+
+@linux_only
+def test_a_map_given_up_halfway_ends_its_workers():
+    results = ordered_map(square, list(range(5000)), 2, minimum=1)
+    assert next(results) == 0
+    results.close()
+    assert no_children_left()
+
+
+@linux_only
+def test_forked_workers_inherit_their_tasks_rather_than_unpickling_them():
+    # A lambda does not pickle: only the numbers of the chunks go to a forked worker.
+    tasks = [(lambda n: n + 1, n) for n in range(300)]
+    assert list(ordered_map(call, tasks, 2, minimum=1)) == list(range(1, 301))
+
+
+def nested_map(n: int) -> int:
+    return n
+
+
+@linux_only
+def test_a_map_ends_its_workers_while_another_map_runs(monkeypatch):
+    """Workers forked for a second map inherit the first map's pipes: the
+    first still ends its own workers when it is done (a build in each of two
+    threads)."""
+    monkeypatch.setattr(parallel, "IN_FLIGHT", 1)
+    outer = ordered_map(square, list(range(64)), 2, minimum=1)
+    first = next(outer)
+    outer_workers = children()
+    inner = ordered_map(nested_map, list(range(64)), 2, minimum=1)
+    assert next(inner) == 0  # its workers are forked now, holding the outer map's pipes
+    assert [first, *outer] == [square(n) for n in range(64)]
+    wait_for(outer_workers)  # they exit while the inner map's workers run on
+    assert list(inner) == list(range(1, 64))
+    parallel._reap(block=True)
+    assert no_children_left()
