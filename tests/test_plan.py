@@ -113,3 +113,19 @@ def test_the_opml_and_index_list_every_feed_in_the_first_format(tmp_path, seeds)
     assert everything.count == 5 and [e.count for e in per_topic] == [5, 3]
     assert everything.paths == {"json": "all.json", "rss": "all.rss.xml"}
     assert [e.name for e in per_topic] == ["AI", "Robotics"]
+
+
+def test_a_feed_fingerprint_follows_the_references_of_its_items_topics_only(tmp_path, seeds):
+    """Items link to every topic they carry (name, slug, feed URLs): a feed's
+    fingerprint changes with those references, and with no other topic's."""
+    from dataclasses import replace
+
+    write_seed(seeds, "6.txt", **article_fields(6, topics=["Space"]))
+    plan = plan_build(make_config(tmp_path, formats=("rss",)))
+    before = {path: fingerprint for path, fingerprint, _ in plan.outputs()}
+    plan.refs["robotics"] = replace(plan.refs["robotics"], name="Robots")
+    after = {path: fingerprint for path, fingerprint, _ in plan.outputs()}
+    feeds = {feed.path: feed for feed in plan.feeds}
+    carrying = {path for path, feed in feeds.items() if any("Robotics" in item.topics for item in feed.items)}
+    assert carrying == {"all.rss.xml", "topics/ai.rss.xml", "topics/robotics.rss.xml"}
+    assert {path for path in feeds if before[path] != after[path]} == carrying

@@ -119,8 +119,13 @@ class Plan:
         fingerprint changes whenever the bytes could; rendering is deferred so
         unchanged files need not be rendered, and gives the bytes in chunks, so
         only a batch of one file's items is in memory at a time."""
+        # Each topic reference fingerprinted once: a feed's fingerprint holds
+        # those of every topic its items carry (some thirty, in each of over
+        # a hundred feeds).
+        refs = {key: _fingerprint((key, ref.name, ref.slug, sorted(ref.urls.items())))
+                for key, ref in self.refs.items()}
         for feed in self.feeds:
-            yield feed.path, self._feed_fingerprint(feed), lambda feed=feed: self.render_chunks(feed)
+            yield feed.path, self._feed_fingerprint(feed, refs), lambda feed=feed: self.render_chunks(feed)
         for path, inputs, render in self._site_files():
             yield path, _fingerprint(inputs()), lambda render=render: (render(),)
 
@@ -157,10 +162,13 @@ class Plan:
         """The feed's document without its items (feedmeta.Frame)."""
         return feed_frame(feed.meta, feed.fmt, _feed_dates(feed.items))
 
-    def _feed_fingerprint(self, feed: PlannedFeed) -> str:
-        keys = sorted({topic_key(name) for item in feed.items for name in item.topics})
-        refs = [(key, self.refs[key].name, self.refs[key].slug, sorted(self.refs[key].urls.items())) for key in keys]
-        return _fingerprint((feed.fmt, feed.meta, [item.digest for item in feed.items], refs))
+    def _feed_fingerprint(self, feed: PlannedFeed, refs: dict[str, str]) -> str:
+        """What the feed's bytes depend on: its format and head, its items'
+        digests and the ``refs`` (topic key -> its reference's fingerprint) of the
+        topics they carry."""
+        # Items share their tuples of topic names (catalog.py): each distinct one is looked at once.
+        keys = sorted({topic_key(name) for names in {item.topics for item in feed.items} for name in names})
+        return _fingerprint((feed.fmt, feed.meta, [item.digest for item in feed.items], [refs[key] for key in keys]))
 
     def topic_paths(self, topic: Topic) -> list[str]:
         return [feed_path(topic.base, fmt) for fmt in self.config.formats]
