@@ -179,3 +179,34 @@ def test_new_stats_of_unchanged_seeds_are_written_in_batches(tmp_path):
     cache.finish_seeds(set())
     assert sum(recorder.batches) == 2 * SEED_BATCH + 1
     assert max(recorder.batches) <= SEED_BATCH
+
+
+def test_a_warm_catalog_lists_what_a_catalog_without_the_cache_lists(tmp_path, monkeypatch):
+    """Runs of seeds that the cache answers for, none with notes, are listed
+    column by column (catalog._answered_run); a run with a seed to read, a
+    link, a warning or an error is taken a seed at a time. Both ways list what
+    a catalog without the cache lists, and the clean runs make no call per seed."""
+    from feedpub import catalog
+
+    seeds = tmp_path / "seeds"
+    count = 6 * catalog._RUN
+    for n in range(count):
+        write_seed(seeds, f"{n:04d}.txt", **article_fields(n, topics=["AI", f"Topic {n % 5}"][: n % 3]))
+    first, third = catalog._RUN, 3 * catalog._RUN  # runs 1 and 3 hold every seed that is not plain
+    write_seed(seeds, f"{first + 1:04d}.txt", **article_fields(first + 1, quality=150))  # a warning
+    write_seed(seeds, f"{first + 2:04d}.txt", **article_fields(first + 2, title=["not", "a", "title"]))  # an error
+    os.symlink(seeds / f"{third:04d}.txt", seeds / f"{third:04d}-link.txt")  # a duplicate, and a link
+    cache = BuildCache(Cache(tmp_path / "cache", "settings"))
+    build_catalog(seeds, ("*.txt",), "UTC", cache, 1)
+    write_seed(seeds, f"{third + 3:04d}.txt", **article_fields(third + 3, title="Edited"))
+    os.utime(seeds / f"{third + 4:04d}.txt", ns=(1, 1))  # touched: hashed, not parsed
+    expected = build_catalog(seeds, ("*.txt",), "UTC", BuildCache(None), 1)
+    calls = []
+    outcome = catalog._outcome
+    monkeypatch.setattr(catalog, "_outcome", lambda *args: calls.append(args) or outcome(*args))
+    warm = build_catalog(seeds, ("*.txt",), "UTC", cache, 1, files=scan_seed_files(seeds, ("*.txt",)))
+    assert expected.errors and expected.duplicates == 1 and len(expected.warnings) == 2
+    assert (warm.listings, warm.warnings, list(map(str, warm.errors)), warm.duplicates) == (
+        expected.listings, expected.warnings, list(map(str, expected.errors)), expected.duplicates)
+    assert warm.parsed == 2  # the link and the edited seed
+    assert 0 < len(calls) <= 2 * catalog._RUN + 2  # runs 1 and 3 only, a call per seed (and per seed parsed)

@@ -13,7 +13,8 @@ import json
 import os
 from dataclasses import dataclass, field
 from hashlib import blake2b
-from operator import itemgetter
+from itertools import count, repeat
+from operator import eq, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
@@ -31,6 +32,12 @@ Progress = Callable[[int, int], None]
 _NO_LISTING = (None,) * 7
 # Below this many seeds to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN_SEEDS = 400
+# Seeds whose cached rows are taken together, a run at a time (_answered_run).
+_RUN = 64
+# Columns of a cached row (cache.SeedRow): its stat, its notes, its Listing's fields.
+_STAT = itemgetter(1, 2, 3, 4)
+_WARNINGS, _ERROR = itemgetter(13), itemgetter(14)
+_LISTING = itemgetter(6, 7, 8, 9, 10, 11, 12)
 
 
 @dataclass(slots=True)
@@ -82,24 +89,32 @@ def build_catalog(
     cut = display_cut(root)
     folder = str(root)
     want_stat = not cached.any and cache.enabled
-    topic_tuples: dict[str, tuple[str, ...]] = {}  # one tuple, and one str per topic, shared by all Listings
+    topic_tuples = _TopicTuples()
     # First pass: per seed, what its cached row says (its Listing, or a
     # _Noted), and the seeds the cache does not answer for, to read. Of a
     # seed to read, what the row says is kept for when its bytes turn out
-    # unchanged.
+    # unchanged. A run of seeds the cache answers for takes no Python call
+    # per seed (_answered_run); the others, a seed at a time.
     outcomes: list[Listing | _Noted | None] = []
     to_read = bytearray(len(scan.files))
     tasks: list[tuple[str, str, int, str | None, str, bool, bool]] = []
-    for index, (path, stat) in enumerate(scan.files):
-        row = cached.take(path)
-        outcomes.append(None if row is None else _outcome(row, path[cut:], topic_tuples))
-        if not _answers(row, stat, path, links):
-            # A link's hash says nothing of where it leads: parse it again.
-            hash_ = row[5] if row is not None and path not in links else None
-            # The shown path is cut in the worker: a task per seed of a cold
-            # build lives until its result is taken.
-            tasks.append((path, folder, cut, hash_, timezone, cache.enabled, want_stat))
-            to_read[index] = 1
+    take = cached.take
+    for start in range(0, len(scan.files), _RUN):
+        run = scan.files[start:start + _RUN]
+        rows = [take(path) for path, _ in run]
+        answered = _answered_run(run, rows, links, cut, topic_tuples)
+        if answered is not None:
+            outcomes += answered
+            continue
+        for index, (path, stat), row in zip(count(start), run, rows):
+            outcomes.append(None if row is None else _outcome(row, path[cut:], topic_tuples))
+            if not _answers(row, stat, path, links):
+                # A link's hash says nothing of where it leads: parse it again.
+                hash_ = row[5] if row is not None and path not in links else None
+                # The shown path is cut in the worker: a task per seed of a cold
+                # build lives until its result is taken.
+                tasks.append((path, folder, cut, hash_, timezone, cache.enabled, want_stat))
+                to_read[index] = 1
     gone = cached.rest()  # every row is read before the cache is written to
     done = len(scan.files) - len(tasks)
     # Second pass, in file order: a seed to read takes the next result
@@ -168,17 +183,43 @@ class _Noted(NamedTuple):
     error: str | None
 
 
-def _outcome(row: tuple, source: str, topic_tuples: dict[str, tuple[str, ...]]) -> Listing | _Noted:
+class _TopicTuples(dict):
+    """The topics column of a row (names joined by TOPIC_SEPARATOR) -> its
+    tuple of names: one tuple, and one str per name, shared by all Listings
+    with those topics."""
+
+    def __missing__(self, topics: str) -> tuple[str, ...]:
+        names = self[topics] = tuple(topics.split(TOPIC_SEPARATOR)) if topics else ()
+        return names
+
+
+def _answered_run(run: list[tuple[str, StatKey | None]], rows: list[tuple | None], links: dict[str, str], cut: int,
+                  topic_tuples: _TopicTuples) -> list[Listing] | None:
+    """The Listings of a ``run`` of seeds (path and stat) whose cached
+    ``rows`` answer for every one, none with warnings or an error: the usual
+    case of a warm build. None for any other run, to take a seed at a time.
+    Column by column, with no Python call per seed: the per-seed way,
+    :func:`_outcome`, took a third of the catalog of a build that edits one
+    seed."""
+    if None in rows or (links and not links.keys().isdisjoint(map(itemgetter(0), run))):
+        return None
+    if list(map(_STAT, rows)) != list(map(itemgetter(1), run)):
+        return None
+    if list(map(_WARNINGS, rows)).count("[]") != len(rows) or list(map(_ERROR, rows)).count(None) != len(rows):
+        return None
+    ids, published_ts, updated_ts, published, quality, topics, digests = zip(*map(_LISTING, rows))
+    columns = zip(ids, published_ts, updated_ts, map(eq, published, repeat(1)), quality,
+                  map(topic_tuples.__getitem__, topics), [path[cut:] for path, _ in run], digests)
+    return list(map(tuple.__new__, repeat(Listing), columns))  # what Listing._make does, a call less
+
+
+def _outcome(row: tuple, source: str, topic_tuples: _TopicTuples) -> Listing | _Noted:
     """What a seed's row (SeedRow's fields) lists: its Listing, or a _Noted
-    when it has warnings or an error. ``topic_tuples`` shares one tuple of
-    topic names among all seeds with the same topics."""
+    when it has warnings or an error."""
     (_, _, _, _, _, _, id_, published_ts, updated_ts, published, quality, topics, digest, warnings, error) = row
     listing = None
     if error is None:
-        names = topic_tuples.get(topics)
-        if names is None:
-            names = topic_tuples[topics] = tuple(topics.split(TOPIC_SEPARATOR)) if topics else ()
-        listing = Listing(id_, published_ts, updated_ts, published == 1, quality, names, source, digest)
+        listing = Listing(id_, published_ts, updated_ts, published == 1, quality, topic_tuples[topics], source, digest)
         if warnings == "[]":
             return listing
     return _Noted(listing, source, warnings, error)
