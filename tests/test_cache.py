@@ -214,6 +214,20 @@ def test_malformed_warnings_or_errors_in_the_cache_are_not_trusted(corpus, refer
     assert feed_files(config.out) == reference[0]
 
 
+
+@pytest.mark.parametrize("value", ["'x' || {0}", "CAST({0} AS BLOB)"])
+def test_a_stat_or_hash_of_another_type_in_the_cache_answers_for_no_seed(corpus, reference, tmp_path, value):
+    """Their types are not checked when rows are read: such a row only fails to
+    match, and the seed is read again (parsed, since the hash fails too)."""
+    config, _ = build_into(tmp_path, corpus)
+    columns = ("size", "mtime_ns", "ctime_ns", "inode", "hash")
+    with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:
+        db.execute("UPDATE seeds SET " + ", ".join(f"{column} = {value.format(column)}" for column in columns))
+    forget_last_build(config)
+    config, report = build_into(tmp_path, corpus)
+    assert report.parsed == report.read
+    assert feed_files(config.out) == reference[0]
+
 def test_a_new_version_of_a_library_invalidates_the_cache(tmp_path, monkeypatch):
     seeds = tmp_path / "seeds"
     write_seed(seeds, "1.txt", **article_fields(1))
