@@ -270,7 +270,7 @@ def test_walking_the_seed_rows_reads_none_of_the_records(tmp_path):
         "SELECT value FROM meta WHERE key = 'stamp'").fetchone()[0].split("/", 3)[3]
     cache = Cache(config.cache_dir, settings)  # a new connection: nothing in sqlite's own page cache
     before = _bytes_read()
-    rows = list(cache.seeds())
+    rows = [row for batch in cache.seed_batches(100) for row in batch]
     walked = _bytes_read() - before
     records = dict(cache.records([row[0] for row in rows]))
     cache.close()

@@ -150,7 +150,7 @@ def test_an_edit_build_never_holds_every_cache_row(tmp_path):
     os.utime(seeds / "0005.txt", ns=(1, 1))
     build_catalog(seeds, ("*.txt",), "UTC", cache, 1)  # what parsing imports is not counted
     os.utime(seeds / "0006.txt", ns=(1, 1))
-    _, rows, _ = traced(lambda: list(cache.seeds()))
+    _, rows, _ = traced(lambda: [row for batch in cache.seed_batches(100) for row in batch])
     scan = scan_seed_files(seeds, ("*.txt",))  # as a warm build gives it
     catalog, kept, peak = traced(lambda: build_catalog(seeds, ("*.txt",), "UTC", cache, 1, files=scan))
     assert len(catalog.listings) == 1000
@@ -210,3 +210,18 @@ def test_a_warm_catalog_lists_what_a_catalog_without_the_cache_lists(tmp_path, m
         expected.listings, expected.warnings, list(map(str, expected.errors)), expected.duplicates)
     assert warm.parsed == 2  # the link and the edited seed
     assert 0 < len(calls) <= 2 * catalog._RUN + 2  # runs 1 and 3 only, a call per seed (and per seed parsed)
+
+
+@pytest.mark.parametrize("size", [1, 3, 10, 64])
+def test_cached_rows_are_taken_by_path_across_batches_and_runs(size):
+    """Rows come in batches of ``size``, paths in runs of 10: each path gets
+    its row or None, and rows no path took are the seeds gone."""
+    from feedpub.catalog import _CachedRows
+
+    rows = [(f"/seeds/{n:03d}.txt", n) for n in range(100) if n % 7]
+    paths = [f"/seeds/{n:03d}.txt" for n in range(105) if n % 5]
+    cached = _CachedRows(iter([rows[start:start + size] for start in range(0, len(rows), size)]))
+    taken = [row for start in range(0, len(paths), 10) for row in cached.take_run(paths[start:start + 10])]
+    by_path = dict((row[0], row) for row in rows)
+    assert taken == [by_path.get(path) for path in paths]
+    assert cached.rest() == sorted(set(by_path) - set(paths))

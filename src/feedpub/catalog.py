@@ -78,7 +78,7 @@ def build_catalog(
     # would cost a warm build more than everything else it does) is read
     # when its seed comes up and dropped once its Listing is made. Every row
     # at once would take 800 MB at 1,000,000 seeds.
-    cached = _CachedRows(cache.seeds())
+    cached = _CachedRows(cache.seed_batches(_RUN))
     # With nothing cached (a cold build) a stat serves only the new cache
     # rows: the workers take it, in parallel, rather than the scan up front.
     scanned = files is None
@@ -98,10 +98,9 @@ def build_catalog(
     outcomes: list[Listing | _Noted | None] = []
     to_read = bytearray(len(scan.files))
     tasks: list[tuple[str, str, int, str | None, str, bool, bool]] = []
-    take = cached.take
     for start in range(0, len(scan.files), _RUN):
         run = scan.files[start:start + _RUN]
-        rows = [take(path) for path, _ in run]
+        rows = cached.take_run(list(map(itemgetter(0), run)))
         answered = _answered_run(run, rows, links, cut, topic_tuples)
         if answered is not None:
             outcomes += answered
@@ -236,34 +235,54 @@ def _add_noted(catalog: Catalog, listings: list[Listing], noted: _Noted) -> None
 
 
 class _CachedRows:
-    """The cache's seed rows (BuildCache.seeds), taken in path order along
-    with a scan in the same order."""
+    """The cache's seed rows (BuildCache.seed_batches), taken in path order
+    along with a scan in the same order, a run of paths at a time. At most
+    two batches of rows are held."""
 
-    def __init__(self, rows: Iterator[tuple]) -> None:
+    def __init__(self, batches: Iterator[list[tuple]]) -> None:
         self._gone: list[str] = []
-        self._rows = rows
-        self._next = next(self._rows, None)
-        self.any = self._next is not None
+        self._batches = batches
+        self._rows: list[tuple] = next(self._batches, [])
+        self._at = 0  # the next row is self._rows[self._at]
+        self.any = bool(self._rows)
 
-    def take(self, path: str) -> tuple | None:
-        """The row of ``path``, if the cache has one; paths must come in
-        increasing order. Rows passed over are of seeds no longer there."""
-        row = self._next
-        while row is not None and row[0] < path:
+    def take_run(self, paths: list[str]) -> list[tuple | None]:
+        """The row of each of ``paths`` (None where the cache has none);
+        paths must come in increasing order, across calls too. Rows passed
+        over are of seeds no longer there."""
+        if not self.any:  # a cold build
+            return [None] * len(paths)
+        if len(self._rows) - self._at < len(paths):
+            # Room for the run (the rows of a warm build are the scan's paths):
+            # what is left of this batch, and the next.
+            self._rows = self._rows[self._at:] + next(self._batches, [])
+            self._at = 0
+        ahead = self._rows[self._at:self._at + len(paths)]
+        if list(map(itemgetter(0), ahead)) == paths:  # the usual case: a row for each, and no other
+            self._at += len(paths)
+            return ahead
+        return [self._take(path) for path in paths]
+
+    def _take(self, path: str) -> tuple | None:
+        while True:
+            if self._at == len(self._rows):
+                self._rows, self._at = next(self._batches, []), 0
+                if not self._rows:
+                    return None
+            row = self._rows[self._at]
+            if row[0] > path:
+                return None
+            self._at += 1
+            if row[0] == path:
+                return row
             self._gone.append(row[0])
-            row = next(self._rows, None)
-        if row is not None and row[0] == path:
-            self._next = next(self._rows, None)
-            return row
-        self._next = row
-        return None
 
     def rest(self) -> list[str]:
         """The paths of every row not taken: seeds no longer there."""
-        if self._next is not None:
-            self._gone.append(self._next[0])
-            self._gone.extend(row[0] for row in self._rows)
-            self._next = None
+        self._gone.extend(row[0] for row in self._rows[self._at:])
+        for batch in self._batches:
+            self._gone.extend(row[0] for row in batch)
+        self._rows, self._at = [], 0
         return self._gone
 
 
