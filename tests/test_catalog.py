@@ -225,3 +225,21 @@ def test_cached_rows_are_taken_by_path_across_batches_and_runs(size):
     by_path = dict((row[0], row) for row in rows)
     assert taken == [by_path.get(path) for path in paths]
     assert cached.rest() == sorted(set(by_path) - set(paths))
+
+
+@pytest.mark.parametrize("times", [3, 5000, 10**6])
+def test_listings_sort_newest_first_as_two_stable_sorts_do(times):
+    """_sort_newest_first sorts runs of equal times by id: with few times
+    (most Listings share one) it sorts every id first instead. Either way the
+    order is that of a stable sort by id, then by time, newest first; Listings
+    equal in both (duplicates kept) stay in their order."""
+    import random
+
+    from feedpub.catalog import _sort_newest_first
+
+    rng = random.Random(times)
+    listings = [Listing(f"https://x.example/{rng.randrange(400)}", rng.randrange(times), 0, True, 80, (),
+                        f"{n}.txt", "") for n in range(2000)]
+    expected = sorted(sorted(listings, key=lambda item: item.id), key=lambda item: -item.published_ts)
+    _sort_newest_first(listings)
+    assert [item.source for item in listings] == [item.source for item in expected]
