@@ -228,6 +228,23 @@ def test_a_stat_or_hash_of_another_type_in_the_cache_answers_for_no_seed(corpus,
     assert report.parsed == report.read
     assert feed_files(config.out) == reference[0]
 
+
+def test_rows_left_out_for_a_whole_batch_do_not_end_the_rows(tmp_path):
+    """A batch of rows that are all malformed is left out whole: the rows
+    after it still answer for their seeds."""
+    from feedpub.catalog import _RUN
+
+    seeds = tmp_path / "seeds"
+    for n in range(_RUN + 10):
+        write_seed(seeds, f"{n:03d}.txt", **article_fields(n))
+    config, _ = build_into(tmp_path, seeds)
+    with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:
+        db.execute("UPDATE seeds SET warnings = '{oops' WHERE path IN (SELECT path FROM seeds ORDER BY path LIMIT ?)",
+                   (_RUN,))
+    forget_last_build(config)
+    _, report = build_into(tmp_path, seeds)
+    assert report.parsed == _RUN
+
 def test_a_new_version_of_a_library_invalidates_the_cache(tmp_path, monkeypatch):
     seeds = tmp_path / "seeds"
     write_seed(seeds, "1.txt", **article_fields(1))

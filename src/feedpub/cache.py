@@ -103,7 +103,7 @@ class Cache:
 
     def seed_batches(self, size: int) -> Iterator[list[tuple]]:
         """Every well-formed seed row as a plain tuple in SeedRow's field order
-        (records load on demand), ``size`` rows at a time (a list each), in the
+        (records load on demand), up to ``size`` rows at a time (a list each), in the
         order of the paths as Python compares them: the order of a scan, so
         that a build walks both at once and never holds every row (800 MB at
         1,000,000 seeds). Rows come as sqlite reads them: nothing may write to
@@ -123,7 +123,10 @@ class Cache:
             return
         # A batch at a time: a step of a generator per row costs 10,000 seeds a millisecond.
         while batch := rows.fetchmany(size):
-            yield batch if all(map(_NO_NOTES.__eq__, map(_NOTES, batch))) else list(filter(_well_noted, batch))
+            if not all(map(_NO_NOTES.__eq__, map(_NOTES, batch))):
+                batch = list(filter(_well_noted, batch))
+            if batch:  # never an empty one, which would read as the end of the rows
+                yield batch
 
     def put_seeds(self, rows: Iterable[SeedRow | tuple], records: Iterable[tuple[str, str]],
                   failed: Iterable[str] = ()) -> None:
