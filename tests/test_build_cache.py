@@ -12,7 +12,7 @@ from feedpub.cache import Cache
 from conftest import article_fields, feed_files, make_config, write_seed
 
 # Every method of the sqlite cache a build calls.
-QUESTIONS = ["seeds", "put_seeds", "restat", "forget_seeds", "records", "outputs", "put_outputs", "last_build",
+QUESTIONS = ["seed_batches", "put_seeds", "restat", "forget_seeds", "records", "outputs", "put_outputs", "last_build",
              "has_build", "put_build", "forget_build"]
 
 
@@ -95,7 +95,7 @@ def test_without_a_cache_nothing_is_known_and_nothing_kept(tmp_path):
     cache.put_outputs([("/feeds/all.rss.xml", "f", 1, 2)])
     cache.put_build(config, "digest", None, [])
     assert not cache.enabled
-    assert (list(cache.seeds()), cache.outputs(), cache.has_build(), cache.last_build(config, "digest")) == (
+    assert (list(cache.seed_batches(10)), cache.outputs(), cache.has_build(), cache.last_build(config, "digest")) == (
         [], {}, False, None)
     assert cache.records(["/seeds/1.txt"]) == {}
     cache.keep_records([("/seeds/1.txt", "{}")])  # for the rest of this build only
@@ -105,8 +105,8 @@ def test_without_a_cache_nothing_is_known_and_nothing_kept(tmp_path):
 
 
 def test_a_cache_that_fails_while_its_rows_are_read_answers_for_the_seeds_before_only(tmp_path, monkeypatch):
-    """Seed rows are read one by one along with the scan: sqlite failing
-    halfway drops the cache there, and the seeds after it are read again."""
+    """Seed rows are read a batch at a time along with the scan: sqlite
+    failing halfway drops the cache there, and the seeds after it are read again."""
     seeds = tmp_path / "seeds"
     write_corpus(seeds)
     config = make_config(tmp_path)
@@ -114,15 +114,16 @@ def test_a_cache_that_fails_while_its_rows_are_read_answers_for_the_seeds_before
     write_corpus(seeds, edited=True)
     reference = make_config(tmp_path, cache=False, out=tmp_path / "reference")
     expected = build(reference)
-    real = Cache.seeds
+    real = Cache.seed_batches
 
-    def failing_halfway(self):
-        for n, row in enumerate(real(self)):
-            if n == 5:
+    def failing_halfway(self, size):
+        rows = [row for batch in real(self, size) for row in batch]
+        for start in range(0, len(rows), 2):  # small batches, for the failure to come between two
+            if start == 6:
                 raise sqlite3.OperationalError("disk I/O error")
-            yield row
+            yield rows[start:start + 2]
 
-    monkeypatch.setattr(Cache, "seeds", failing_halfway)
+    monkeypatch.setattr(Cache, "seed_batches", failing_halfway)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         report = build(config)

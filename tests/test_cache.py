@@ -214,6 +214,37 @@ def test_malformed_warnings_or_errors_in_the_cache_are_not_trusted(corpus, refer
     assert feed_files(config.out) == reference[0]
 
 
+
+@pytest.mark.parametrize("value", ["'x' || {0}", "CAST({0} AS BLOB)"])
+def test_a_stat_or_hash_of_another_type_in_the_cache_answers_for_no_seed(corpus, reference, tmp_path, value):
+    """Their types are not checked when rows are read: such a row only fails to
+    match, and the seed is read again (parsed, since the hash fails too)."""
+    config, _ = build_into(tmp_path, corpus)
+    columns = ("size", "mtime_ns", "ctime_ns", "inode", "hash")
+    with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:
+        db.execute("UPDATE seeds SET " + ", ".join(f"{column} = {value.format(column)}" for column in columns))
+    forget_last_build(config)
+    config, report = build_into(tmp_path, corpus)
+    assert report.parsed == report.read
+    assert feed_files(config.out) == reference[0]
+
+
+def test_rows_left_out_for_a_whole_batch_do_not_end_the_rows(tmp_path):
+    """A batch of rows that are all malformed is left out whole: the rows
+    after it still answer for their seeds."""
+    from feedpub.catalog import _RUN
+
+    seeds = tmp_path / "seeds"
+    for n in range(_RUN + 10):
+        write_seed(seeds, f"{n:03d}.txt", **article_fields(n))
+    config, _ = build_into(tmp_path, seeds)
+    with sqlite3.connect(config.cache_dir / CACHE_FILE) as db:
+        db.execute("UPDATE seeds SET warnings = '{oops' WHERE path IN (SELECT path FROM seeds ORDER BY path LIMIT ?)",
+                   (_RUN,))
+    forget_last_build(config)
+    _, report = build_into(tmp_path, seeds)
+    assert report.parsed == _RUN
+
 def test_a_new_version_of_a_library_invalidates_the_cache(tmp_path, monkeypatch):
     seeds = tmp_path / "seeds"
     write_seed(seeds, "1.txt", **article_fields(1))
@@ -256,7 +287,7 @@ def test_walking_the_seed_rows_reads_none_of_the_records(tmp_path):
         "SELECT value FROM meta WHERE key = 'stamp'").fetchone()[0].split("/", 3)[3]
     cache = Cache(config.cache_dir, settings)  # a new connection: nothing in sqlite's own page cache
     before = _bytes_read()
-    rows = list(cache.seeds())
+    rows = [row for batch in cache.seed_batches(100) for row in batch]
     walked = _bytes_read() - before
     records = dict(cache.records([row[0] for row in rows]))
     cache.close()

@@ -150,7 +150,7 @@ def test_an_edit_build_never_holds_every_cache_row(tmp_path):
     os.utime(seeds / "0005.txt", ns=(1, 1))
     build_catalog(seeds, ("*.txt",), "UTC", cache, 1)  # what parsing imports is not counted
     os.utime(seeds / "0006.txt", ns=(1, 1))
-    _, rows, _ = traced(lambda: list(cache.seeds()))
+    _, rows, _ = traced(lambda: [row for batch in cache.seed_batches(100) for row in batch])
     scan = scan_seed_files(seeds, ("*.txt",))  # as a warm build gives it
     catalog, kept, peak = traced(lambda: build_catalog(seeds, ("*.txt",), "UTC", cache, 1, files=scan))
     assert len(catalog.listings) == 1000
@@ -179,3 +179,67 @@ def test_new_stats_of_unchanged_seeds_are_written_in_batches(tmp_path):
     cache.finish_seeds(set())
     assert sum(recorder.batches) == 2 * SEED_BATCH + 1
     assert max(recorder.batches) <= SEED_BATCH
+
+
+def test_a_warm_catalog_lists_what_a_catalog_without_the_cache_lists(tmp_path, monkeypatch):
+    """Runs of seeds that the cache answers for, none with notes, are listed
+    column by column (catalog._answered_run); a run with a seed to read, a
+    link, a warning or an error is taken a seed at a time. Both ways list what
+    a catalog without the cache lists, and the clean runs make no call per seed."""
+    from feedpub import catalog
+
+    seeds = tmp_path / "seeds"
+    count = 6 * catalog._RUN
+    for n in range(count):
+        write_seed(seeds, f"{n:04d}.txt", **article_fields(n, topics=["AI", f"Topic {n % 5}"][: n % 3]))
+    first, third = catalog._RUN, 3 * catalog._RUN  # runs 1 and 3 hold every seed that is not plain
+    write_seed(seeds, f"{first + 1:04d}.txt", **article_fields(first + 1, quality=150))  # a warning
+    write_seed(seeds, f"{first + 2:04d}.txt", **article_fields(first + 2, title=["not", "a", "title"]))  # an error
+    os.symlink(seeds / f"{third:04d}.txt", seeds / f"{third:04d}-link.txt")  # a duplicate, and a link
+    cache = BuildCache(Cache(tmp_path / "cache", "settings"))
+    build_catalog(seeds, ("*.txt",), "UTC", cache, 1)
+    write_seed(seeds, f"{third + 3:04d}.txt", **article_fields(third + 3, title="Edited"))
+    os.utime(seeds / f"{third + 4:04d}.txt", ns=(1, 1))  # touched: hashed, not parsed
+    expected = build_catalog(seeds, ("*.txt",), "UTC", BuildCache(None), 1)
+    calls = []
+    outcome = catalog._outcome
+    monkeypatch.setattr(catalog, "_outcome", lambda *args: calls.append(args) or outcome(*args))
+    warm = build_catalog(seeds, ("*.txt",), "UTC", cache, 1, files=scan_seed_files(seeds, ("*.txt",)))
+    assert expected.errors and expected.duplicates == 1 and len(expected.warnings) == 2
+    assert (warm.listings, warm.warnings, list(map(str, warm.errors)), warm.duplicates) == (
+        expected.listings, expected.warnings, list(map(str, expected.errors)), expected.duplicates)
+    assert warm.parsed == 2  # the link and the edited seed
+    assert 0 < len(calls) <= 2 * catalog._RUN + 2  # runs 1 and 3 only, a call per seed (and per seed parsed)
+
+
+@pytest.mark.parametrize("size", [1, 3, 10, 64])
+def test_cached_rows_are_taken_by_path_across_batches_and_runs(size):
+    """Rows come in batches of ``size``, paths in runs of 10: each path gets
+    its row or None, and rows no path took are the seeds gone."""
+    from feedpub.catalog import _CachedRows
+
+    rows = [(f"/seeds/{n:03d}.txt", n) for n in range(100) if n % 7]
+    paths = [f"/seeds/{n:03d}.txt" for n in range(105) if n % 5]
+    cached = _CachedRows(iter([rows[start:start + size] for start in range(0, len(rows), size)]))
+    taken = [row for start in range(0, len(paths), 10) for row in cached.take_run(paths[start:start + 10])]
+    by_path = dict((row[0], row) for row in rows)
+    assert taken == [by_path.get(path) for path in paths]
+    assert cached.rest() == sorted(set(by_path) - set(paths))
+
+
+@pytest.mark.parametrize("times", [3, 5000, 10**6])
+def test_listings_sort_newest_first_as_two_stable_sorts_do(times):
+    """_sort_newest_first sorts runs of equal times by id: with few times
+    (most Listings share one) it sorts every id first instead. Either way the
+    order is that of a stable sort by id, then by time, newest first; Listings
+    equal in both (duplicates kept) stay in their order."""
+    import random
+
+    from feedpub.catalog import _sort_newest_first
+
+    rng = random.Random(times)
+    listings = [Listing(f"https://x.example/{rng.randrange(400)}", rng.randrange(times), 0, True, 80, (),
+                        f"{n}.txt", "") for n in range(2000)]
+    expected = sorted(sorted(listings, key=lambda item: item.id), key=lambda item: -item.published_ts)
+    _sort_newest_first(listings)
+    assert [item.source for item in listings] == [item.source for item in expected]

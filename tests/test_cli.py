@@ -572,6 +572,22 @@ def test_a_build_that_finds_nothing_changed_imports_no_reader_renderer_or_metada
     assert sorted(modules.intersection(NOT_NEEDED_TO_FIND_NOTHING_CHANGED)) == []
 
 
+
+def test_a_build_that_edits_one_seed_imports_no_process_or_thread_pool(project):
+    """It parses the seed here and renders its few files here too; syncing
+    them takes plain threads, not concurrent.futures (and logging with it)."""
+    import subprocess
+
+    args = ["build", "-q", "--cache-dir", str(project / "cache"), "--base-url", "https://feeds.example.org/"]
+    assert run(*args).exit_code == 0
+    write_seed(project / "seeds", "a.txt", **article_fields(1, topics=["AI"], title="Edited"))
+    done = subprocess.run([sys.executable, "-c", WITH_MODULES, *args], capture_output=True, text=True)
+    assert done.returncode == 0
+    modules = set(done.stderr.split())
+    assert "feedpub.loader" in modules and "feedgen" in modules  # it parsed and rendered
+    assert sorted(modules.intersection({"concurrent.futures", "multiprocessing", "logging"})) == []
+    assert "Edited" in (project / "feeds" / "all.rss.xml").read_text()
+
 def test_the_command_line_leaves_nothing_for_the_collector_to_walk_at_exit(monkeypatch):
     """At exit, the interpreter's full collections would walk every object
     still alive, for nothing: main() freezes them first."""

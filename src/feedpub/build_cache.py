@@ -77,18 +77,19 @@ class BuildCache:
 
     # Seeds: one row per seed file (cache.SeedRow's fields, as a plain tuple).
 
-    def seeds(self) -> Iterator[tuple]:
+    def seed_batches(self, size: int) -> Iterator[list[tuple]]:
         """Every well-formed seed row, without its Article record, in the
-        order of the paths, which is a scan's (see Cache.seeds): read them all
-        before keeping any row. A cache that fails midway ends the rows there,
-        as :meth:`_ask` would: the seeds after are read again."""
+        order of the paths, which is a scan's, ``size`` at a time (see
+        Cache.seed_batches): read them all before keeping any row. A cache
+        that fails midway ends the rows there, as :meth:`_ask` would: the seeds
+        after are read again."""
         if self._database is None or os.getpid() != self._pid:
             return iter(())
-        return self._seed_rows(self._database)
+        return self._seed_batches(self._database, size)
 
-    def _seed_rows(self, database: Cache) -> Iterator[tuple]:
+    def _seed_batches(self, database: Cache, size: int) -> Iterator[list[tuple]]:
         try:
-            yield from database.seeds()
+            yield from database.seed_batches(size)
         except sqlite3.DatabaseError:
             self._drop()
 
@@ -204,8 +205,8 @@ class BuildCache:
 
     def _ask(self, question: Callable[[Cache], T], default: T) -> T:
         """``question(database)``, or ``default`` without a cache: the one place
-        where a failing cache becomes no cache (with _seed_rows, its form for
-        rows read one by one)."""
+        where a failing cache becomes no cache (with _seed_batches, its form for
+        rows read a batch at a time)."""
         if self._database is None or os.getpid() != self._pid:
             return default
         try:

@@ -37,7 +37,8 @@ from .files import NOFOLLOW, Comparison, is_temporary, lstat_mode, read_bytes, r
 from .folder_lock import LOCK_NAME, hold_lock
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
+    from queue import SimpleQueue
+    from threading import Thread
 
 MANIFEST_NAME = ".feedpub-manifest.json"
 # Staged files synced at once (StagedSyncs): enough to keep a disk's queue full.
@@ -382,29 +383,62 @@ class StagedSyncs:
 
     def __init__(self, out: OutputFolder) -> None:
         self._out = out
-        self._pool: Executor | None = None
-        self._syncs: list[Future] = []
+        self._queue: SimpleQueue[tuple[int, str, str] | None] | None = None
+        self._threads: list[Thread] = []
+        self._started = 0
+        self._dropping = False
+        self._failed: list[tuple[int, Exception]] = []
 
     def start(self, temporary: str, name: str) -> None:
         """Start syncing ``temporary``, staged to become ``name``."""
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor  # here: only a build that writes needs it
+        # Plain threads, one more per file up to SYNC_THREADS: click has
+        # loaded threading, and concurrent.futures (with logging) would cost
+        # a build that edits one seed 4 ms of imports.
+        import threading
+        from queue import SimpleQueue
 
-            self._pool = ThreadPoolExecutor(max_workers=SYNC_THREADS)
-        self._syncs.append(self._pool.submit(self._out._sync_staged_file, temporary, name))
+        if self._queue is None:
+            self._queue = SimpleQueue()
+        if len(self._threads) < SYNC_THREADS:
+            thread = threading.Thread(target=self._sync_queued, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._queue.put((self._started, temporary, name))
+        self._started += 1
+
+    def _sync_queued(self) -> None:
+        assert self._queue is not None
+        while (job := self._queue.get()) is not None:
+            index, temporary, name = job
+            if self._dropping:
+                continue
+            try:
+                self._out._sync_staged_file(temporary, name)
+            except Exception as error:  # raised by wait(), in the build's thread
+                self._failed.append((index, error))
+
+    def _stop(self) -> None:
+        """Let the threads take what is queued (or drop it), then end them."""
+        for _ in self._threads:
+            self._queue.put(None)  # type: ignore[union-attr]
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
 
     def wait(self) -> None:
         """Return once every file started is durable. Raises WriteError
-        naming a file that cannot be synced."""
-        for sync in self._syncs:
-            sync.result()
+        naming a file that cannot be synced (the first staged, as one sync
+        after another would)."""
+        self._stop()
+        if self._failed:
+            raise min(self._failed, key=lambda pair: pair[0])[1]
 
     def __enter__(self) -> StagedSyncs:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._dropping = True
+        self._stop()
 
 
 def output_lock(out: Path, timeout: float) -> contextlib.AbstractContextManager[None]:
