@@ -24,6 +24,12 @@ def fail_on_77(n: int) -> int:
     return n
 
 
+def ignores_ctrl_c(n: int) -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
 def die_on_50(n: int) -> int:
     if n == 50:
         os._exit(3)
@@ -121,3 +127,39 @@ def test_a_map_ends_its_workers_while_another_map_runs(monkeypatch):
     assert list(inner) == list(range(1, 64))
     parallel._reap(block=True)
     assert no_children_left()
+
+
+@linux_only
+def test_workers_ignore_ctrl_c_which_the_build_process_handles_by_stopping_them():
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    assert all(ordered_map(ignores_ctrl_c, list(range(100)), 2, 1))
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # this process's own is untouched
+
+
+# A worker that fails before it serves anything (here: as with too many open
+# files) must exit, not go on running the code it was forked from.
+_FAILS_AT_START = """
+import os
+from feedpub import parallel
+
+def fail(*args):
+    raise OSError(24, "Too many open files")
+
+parallel._serve_forked = fail
+parent = os.getpid()
+try:
+    print(sum(parallel.ordered_map(abs, list(range(-1000, 1000)), 2, 1)))
+except Exception as error:
+    print(type(error).__name__)
+print("done in", "the parent" if os.getpid() == parent else "a worker", flush=True)
+"""
+
+
+@linux_only
+def test_a_worker_that_fails_before_serving_exits_and_never_runs_the_code_it_was_forked_from():
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", _FAILS_AT_START], capture_output=True, text=True, timeout=60)
+    assert result.stdout.splitlines() == ["BrokenProcessPool", "done in the parent"], result.stderr

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import signal
 import sys
 import warnings
 from collections import deque
@@ -150,13 +151,21 @@ class _Forked:
                 self._pipes[reader] = (open(reader, "rb", buffering=0), bytearray())
                 try:
                     _enlarge(writer)
-                    pid = os.fork()
-                    if pid == 0:  # the worker: it never returns from here
-                        _serve_forked(function, tasks, size, commands, writer,
-                                      [self._commands.fileno(), *self._pipes])
+                    # Ctrl-C reaches every process of the group: the build's
+                    # process stops its workers (close). A worker ignores it,
+                    # and is forked with it held back until then, so that it
+                    # never runs this process's code on a KeyboardInterrupt.
+                    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                    try:
+                        pid = os.fork()
+                        if pid == 0:  # the worker: it never returns from here
+                            _worker_main(function, tasks, size, commands, writer,
+                                         [self._commands.fileno(), *self._pipes])
+                        self._pids.append(pid)  # before a Ctrl-C held back comes through: close() ends it
+                    finally:
+                        signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 finally:
                     os.close(writer)
-                self._pids.append(pid)
                 self._poll.register(reader, select.POLLIN)
         except BaseException:
             self.close(finished=False)
@@ -220,8 +229,6 @@ class _Forked:
         if finished:
             _STOPPED.extend(self._pids)
         else:
-            import signal
-
             for pid in self._pids:
                 with suppress(OSError):
                     os.kill(pid, signal.SIGTERM)
@@ -266,33 +273,48 @@ def _enlarge(pipe: int) -> None:
         fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
 
 
+def _worker_main(function: Callable, tasks: Sequence, size: int, commands: int, results: int,
+                 others: list[int]) -> None:
+    """A forked worker, from the fork to its exit: it serves chunks
+    (:func:`_serve_forked`) and exits with os._exit, whatever happens, even
+    an error before it serves any (too many open files, say): the code of
+    the process it was forked from, its atexit handlers and buffered output
+    are that process's. A worker that fails exits with 1; the build's
+    process sees its pipe close and stops."""
+    code = 1
+    try:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        except ValueError:  # forked from another thread than the main one: SIGINT stays held back, ignored too
+            pass
+        _serve_forked(function, tasks, size, commands, results, others)
+        code = 0
+    finally:
+        os._exit(code)
+
+
 def _serve_forked(function: Callable, tasks: Sequence, size: int, commands: int, results: int,
                   others: list[int]) -> None:
     """The loop of a forked worker: run the chunks whose numbers come through
     ``commands``, send each one's results (or its exception) through ``results``,
-    and end when ``commands`` is closed. It exits with os._exit: the parent's
-    atexit handlers and buffered output are the parent's."""
+    and return when ``commands`` is closed."""
     import pickle
 
-    code = 1
-    try:
-        for descriptor in others:  # the parent's ends, so that a closed end reads as closed
-            os.close(descriptor)
-        _start_worker()
-        with open(commands, "rb", buffering=0) as orders, open(results, "wb", buffering=0) as answers:
-            while True:
-                command = orders.read(4)
-                if command is None or len(command) != 4 or command == _STOP:
-                    break
-                number = int.from_bytes(command, "little")
-                try:
-                    payload = pickle.dumps((True, _apply(function, tasks[number * size:(number + 1) * size])), -1)
-                except Exception as error:  # the parent raises it when it takes this chunk
-                    payload = _pickled_error(error)
-                _write_all(answers, number.to_bytes(4, "little") + len(payload).to_bytes(8, "little") + payload)
-        code = 0
-    finally:
-        os._exit(code)
+    for descriptor in others:  # the parent's ends, so that a closed end reads as closed
+        os.close(descriptor)
+    _start_worker()
+    with open(commands, "rb", buffering=0) as orders, open(results, "wb", buffering=0) as answers:
+        while True:
+            command = orders.read(4)
+            if command is None or len(command) != 4 or command == _STOP:
+                break
+            number = int.from_bytes(command, "little")
+            try:
+                payload = pickle.dumps((True, _apply(function, tasks[number * size:(number + 1) * size])), -1)
+            except Exception as error:  # the parent raises it when it takes this chunk
+                payload = _pickled_error(error)
+            _write_all(answers, number.to_bytes(4, "little") + len(payload).to_bytes(8, "little") + payload)
 
 
 def _write_all(pipe: BinaryIO, data: bytes) -> None:
@@ -337,7 +359,6 @@ def _die_with_parent() -> None:
         return
     try:
         import ctypes
-        import signal
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
