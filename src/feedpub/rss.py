@@ -32,14 +32,7 @@ from .feedmeta import (
     feed_dates,
 )
 from .topics import topic_key
-from .xmlext import (
-    ATOM_NS,
-    insert_after,
-    register_archive_extension,
-    register_extensions,
-    set_creator,
-    set_media,
-)
+from .xmlext import ATOM_NS, insert_after, register_archive_extension, register_extensions, set_media
 
 RSS_DOCS = "https://www.rssboard.org/rss-specification"
 
@@ -118,7 +111,7 @@ def _add_item(generator: FeedGenerator, article: Article, topics: Mapping[str, T
         entry.category(categories)  # one call: each call maps every category to RSS again
     if article.provider:
         # RSS <author> must be an e-mail address; Dublin Core names the publisher.
-        set_creator(entry, article.provider.name)
+        entry.dc.dc_creator(article.provider.name)
     set_media(entry, article)
 
 
