@@ -20,12 +20,9 @@ import warnings
 from collections import deque
 from contextlib import suppress
 from itertools import islice
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from .errors import FeedpubWarning
-
-if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
 
 T = TypeVar("T")
 # Chunks per process submitted ahead of the one whose results are being taken.
