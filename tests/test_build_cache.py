@@ -1,7 +1,11 @@
 """The build cache as the pipeline asks it: a failing or absent cache is no cache."""
 
+import os
 import sqlite3
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +134,56 @@ def test_a_cache_that_fails_while_its_rows_are_read_answers_for_the_seeds_before
     assert feed_files(config.out) == feed_files(reference.out)
     assert messages(report) == messages(expected)
     assert 0 < report.parsed < report.read
+
+
+def package_copy(tmp_path, site: str = "src"):
+    """A copy of feedpub's modules and templates, as a source checkout (or an
+    installation under ``site``) holds them."""
+    import shutil
+
+    import feedpub
+
+    package = tmp_path / site / "feedpub"
+    shutil.copytree(Path(feedpub.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    return package
+
+
+def test_in_a_source_checkout_every_module_and_template_is_part_of_the_code_identity(tmp_path):
+    from feedpub.version import __version__, code_identity
+
+    package = package_copy(tmp_path)
+    before = code_identity(str(package))
+    assert before.startswith(f"{__version__}+") and code_identity(str(package)) == before
+    (package / "notes.txt").write_text("not code")
+    assert code_identity(str(package)) == before
+    for changed in (package / "normalize.py", package / "templates" / "feeds.yml"):
+        stat = changed.stat()
+        os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+        after = code_identity(str(package))
+        assert after != before
+        before = after
+
+
+@pytest.mark.parametrize("site", ["lib/python3.11/site-packages", "lib/python3/dist-packages"])
+def test_an_installed_feedpub_is_known_by_its_version_alone(tmp_path, site):
+    from feedpub.version import __version__, code_identity
+
+    assert code_identity(str(package_copy(tmp_path, site))) == __version__
+
+
+def test_a_build_run_from_a_source_checkout_sees_an_edited_module_without_no_cache(tmp_path):
+    """An edit to feedpub's code in a checkout (an editable install) changes
+    what the next build writes, cache or not; the cache of the old code is
+    not trusted."""
+    package = package_copy(tmp_path)
+    seeds = tmp_path / "seeds"
+    write_corpus(seeds)
+    command = [sys.executable, "-m", "feedpub", "build", str(seeds), "--out", str(tmp_path / "out"),
+               "--cache-dir", str(tmp_path / "cache"), "--base-url", "https://feeds.example.org/", "-q"]
+    environment = {**os.environ, "PYTHONPATH": str(package.parent)}
+    subprocess.run(command, env=environment, check=False, capture_output=True)
+    assert b"<generator>feedpub</generator>" in (tmp_path / "out" / "all.rss.xml").read_bytes()
+    feedmeta = package / "feedmeta.py"
+    feedmeta.write_text(feedmeta.read_text().replace('GENERATOR = "feedpub"', 'GENERATOR = "feedpub-edited"'))
+    subprocess.run(command, env=environment, check=False, capture_output=True)
+    assert b"<generator>feedpub-edited</generator>" in (tmp_path / "out" / "all.rss.xml").read_bytes()

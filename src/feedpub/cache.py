@@ -6,9 +6,10 @@ it holds only JSON and plain values, and every record is checked when read).
 A seed's row is reused when its size, mtime, ctime and inode are the same
 (local runs), or else when its content hash is (fresh CI checkouts). The ctime
 changes with permissions too: a seed made unreadable is read again, not
-answered from the cache. The whole cache is dropped when feedpub's version or
-a normalization setting changes, and rebuilt when it is unreadable: a corrupt
-or truncated cache is never trusted, only replaced.
+answered from the cache. The whole cache is dropped when feedpub's code
+(version.CODE_IDENTITY) or a normalization setting changes, and rebuilt
+when it is unreadable: a corrupt or truncated cache is never trusted, only
+replaced.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
-from .version import __version__
+from .version import CODE_IDENTITY
 from .records import RECORD_VERSION
 
 CACHE_FILE = "cache.sqlite"
@@ -93,7 +94,7 @@ class Cache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_TABLES)
-        stamp = f"{SCHEMA}/{__version__}/{RECORD_VERSION}/{settings}"
+        stamp = f"{SCHEMA}/{CODE_IDENTITY}/{RECORD_VERSION}/{settings}"
         found = self._db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
         if found is None or found[0] != stamp:
             # Made again rather than emptied: the columns may differ too.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .version import __version__
+from .version import CODE_IDENTITY
 from .build_cache import BuildCache
 from .catalog import Catalog, Progress, build_catalog
 from .config import Config
@@ -267,7 +267,7 @@ def _feed_dates(items: Sequence[Listing]) -> FeedDates:
 
 
 def _fingerprint(value: object) -> str:
-    return blake2b(repr((__version__, value)).encode("utf-8"), digest_size=16).hexdigest()
+    return blake2b(repr((CODE_IDENTITY, value)).encode("utf-8"), digest_size=16).hexdigest()
 
 
 def group_by_topic(

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .version import __version__
+from .version import CODE_IDENTITY
 from .config import Config
 from .errors import SeedError, SeedWarning
 from .filters import FilterCounts
@@ -40,7 +40,7 @@ def build_key(config: Config, digest: str) -> str:
     settings = dataclasses.replace(
         config, jobs=0, seeds=config.seeds.absolute(), out=config.out.absolute(),
         cache_dir=config.cache_dir.absolute())
-    text = repr((__version__, settings, os.getcwd(), digest))
+    text = repr((CODE_IDENTITY, settings, os.getcwd(), digest))
     return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
