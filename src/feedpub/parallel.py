@@ -208,7 +208,12 @@ class _Forked:
 
     def submit(self, numbers: Iterable[int]) -> None:
         assert self._commands is not None
-        _write_all(self._commands, b"".join(number.to_bytes(4, "little") for number in numbers))
+        try:
+            _write_all(self._commands, b"".join(number.to_bytes(4, "little") for number in numbers))
+        except BrokenPipeError:
+            # Every worker is gone (one that failed as it started, say): not
+            # EPIPE, which the command line takes for a closed stdout.
+            raise _broken() from None
 
     def result(self, number: int) -> list:
         """The results of chunk ``number``; raises what the function raised on it."""
@@ -226,9 +231,7 @@ class _Forked:
         pipe, buffer = self._pipes[reader]
         data = pipe.read(_PIPE_SIZE)
         if not data:
-            from concurrent.futures.process import BrokenProcessPool
-
-            raise BrokenProcessPool("A worker process was terminated abruptly")
+            raise _broken()
         buffer += data
         while len(buffer) >= _HEADER:
             number, length = int.from_bytes(buffer[:4], "little"), int.from_bytes(buffer[4:_HEADER], "little")
@@ -268,6 +271,12 @@ class _Forked:
                     os.waitpid(pid, 0)
         self._pids = []
         _reap()
+
+
+def _broken() -> Exception:
+    from concurrent.futures.process import BrokenProcessPool
+
+    return BrokenProcessPool("A worker process was terminated abruptly")
 
 
 # Workers told to stop and not yet waited for (_Forked.close).
