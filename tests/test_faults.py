@@ -1,6 +1,8 @@
 """Output stays whole under faults: SIGKILL mid-build, concurrent builds."""
 
+import contextlib
 import json
+import os
 import random
 import shutil
 import signal
@@ -188,3 +190,34 @@ def test_concurrent_builds_of_one_folder_both_finish_with_whole_feeds(tmp_path):
     for path in (tmp_path / "feeds").rglob("*.xml"):
         parse_feed(path)
     assert (tmp_path / "feeds" / LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize("when", [1, 3])
+def test_ctrl_c_inside_mkstemp_leaves_no_temporary_file(tmp_path, monkeypatch, when):
+    # A Ctrl-C can land after mkstemp created the file and before the code
+    # that would delete it holds its name: under the lock, any left is this build's.
+    import tempfile
+
+    for n in range(6):
+        write_seed(tmp_path / "seeds", f"{n}.txt", **article_fields(n, topics=["AI", f"Topic {n % 2}"]))
+    build(make_config(tmp_path))
+    before = feed_files(tmp_path / "feeds")
+    for n in range(6):
+        write_seed(tmp_path / "seeds", f"{n}.txt", **article_fields(n, title=f"New {n}", topics=["AI", f"Topic {n % 2}"]))
+    real_mkstemp = tempfile.mkstemp
+    calls = []
+
+    def interrupted_mkstemp(*args, **kwargs):
+        calls.append(real_mkstemp(*args, **kwargs))
+        if len(calls) == when:
+            raise KeyboardInterrupt
+        return calls[-1]
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted_mkstemp)
+    with pytest.raises(KeyboardInterrupt):
+        build(make_config(tmp_path))
+    for fd, _ in calls:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    assert [path.name for path in (tmp_path / "feeds").rglob("*.tmp")] == []
+    assert feed_files(tmp_path / "feeds") == before
