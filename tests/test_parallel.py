@@ -183,10 +183,10 @@ def test_a_pool_whose_pipes_run_out_of_descriptors_starts_again_with_half_as_man
         return forked(function, tasks, size, processes)
 
     monkeypatch.setattr(parallel, "_Forked", few_descriptors)
-    pids = list(ordered_map(worker_pid, list(range(400)), 8, minimum=1))
-    assert started == [8, 4, 2]
-    assert len(set(pids)) == 2 and os.getpid() not in pids
+    pids = set(ordered_map(worker_pid, list(range(400)), 8, minimum=1))
     parallel._reap(block=True)
+    assert started == [8, 4, 2]
+    assert os.getpid() not in pids  # in workers (which of the two ran what is up to them)
     assert no_children_left()
 
 
