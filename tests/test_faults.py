@@ -1,6 +1,8 @@
 """Output stays whole under faults: SIGKILL mid-build, concurrent builds."""
 
+import contextlib
 import json
+import os
 import random
 import shutil
 import signal
@@ -188,3 +190,84 @@ def test_concurrent_builds_of_one_folder_both_finish_with_whole_feeds(tmp_path):
     for path in (tmp_path / "feeds").rglob("*.xml"):
         parse_feed(path)
     assert (tmp_path / "feeds" / LOCK_NAME).exists()
+
+
+@pytest.mark.parametrize("when", [1, 3])
+def test_ctrl_c_inside_mkstemp_leaves_no_temporary_file(tmp_path, monkeypatch, when):
+    # A Ctrl-C can land after mkstemp created the file and before the code
+    # that would delete it holds its name: under the lock, any left is this build's.
+    import tempfile
+
+    for n in range(6):
+        write_seed(tmp_path / "seeds", f"{n}.txt", **article_fields(n, topics=["AI", f"Topic {n % 2}"]))
+    build(make_config(tmp_path))
+    before = feed_files(tmp_path / "feeds")
+    for n in range(6):
+        write_seed(tmp_path / "seeds", f"{n}.txt", **article_fields(n, title=f"New {n}", topics=["AI", f"Topic {n % 2}"]))
+    real_mkstemp = tempfile.mkstemp
+    calls = []
+
+    def interrupted_mkstemp(*args, **kwargs):
+        calls.append(real_mkstemp(*args, **kwargs))
+        if len(calls) == when:
+            raise KeyboardInterrupt
+        return calls[-1]
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted_mkstemp)
+    with pytest.raises(KeyboardInterrupt):
+        build(make_config(tmp_path))
+    for fd, _ in calls:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    assert [path.name for path in (tmp_path / "feeds").rglob("*.tmp")] == []
+    assert feed_files(tmp_path / "feeds") == before
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_ctrl_c_to_the_process_group_aborts_without_tracebacks_or_half_feeds(tmp_path):
+    # A terminal's Ctrl-C reaches the build and its workers at once.
+    project = tmp_path / "project"
+    write_corpus(project / "seeds", version=1, count=600)
+    subprocess.run(BUILD, cwd=project, check=True)
+    old = feed_files(project / "feeds")
+    reference = tmp_path / "reference"
+    write_corpus(reference / "seeds", version=2, count=600)
+    subprocess.run(BUILD, cwd=reference, check=True)
+    new = feed_files(reference / "feeds")
+    write_corpus(project / "seeds", version=2, count=600)
+    pristine = tmp_path / "pristine"
+    shutil.copytree(project / "feeds", pristine)
+    interrupted = 0
+    for attempt in range(3):
+        shutil.rmtree(project / "feeds")
+        shutil.copytree(pristine, project / "feeds")
+        # Its own process group, sent SIGINT as a whole, as a terminal's Ctrl-C does.
+        process = subprocess.Popen(BUILD + ["--jobs", "2", "--no-cache"], cwd=project, start_new_session=True,
+                                   stderr=subprocess.PIPE, text=True)
+        # Once workers exist (the build is parsing or rendering), at some moment of their work.
+        while process.poll() is None and not _workers(process.pid):
+            time.sleep(0.005)
+        time.sleep(random.Random(attempt).uniform(0, 0.2))
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+        assert "Traceback" not in stderr, f"attempt {attempt}:\n{stderr}"
+        if process.returncode == 0:
+            continue  # it finished before the signal: no interrupt to check
+        interrupted += 1
+        assert (process.returncode, stderr.strip().splitlines()[-1:]) == (1, ["Aborted!"]), stderr
+        files = feed_files(project / "feeds")
+        assert not [name for name in files if name.endswith(".tmp")], "temporary files were left behind"
+        files.pop(MANIFEST_NAME)  # the union of both while new feeds are written (tested above)
+        for name, data in files.items():
+            assert data in (old.get(name), new.get(name)), f"attempt {attempt}: {name} is neither old nor new"
+        assert _children_of(process.pid, project) == [], "workers outlived the build"
+    assert interrupted >= 1
+
+
+def _workers(pid: int) -> bool:
+    """True when process ``pid`` has children: its worker processes."""
+    try:
+        return bool((Path("/proc") / str(pid) / "task" / str(pid) / "children").read_text().split())
+    except OSError:
+        return False

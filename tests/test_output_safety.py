@@ -109,6 +109,26 @@ def test_a_linked_folder_in_the_output_is_refused_naming_it(project, folder, che
     assert (out / folder).is_symlink()
 
 
+@pytest.mark.parametrize("check", [False, True])
+def test_a_linked_folder_in_the_output_exits_1_as_the_readme_says(project, monkeypatch, check):
+    # A link found inside the output folder is a problem with its contents
+    # (exit 1), not with the command line or the choice of folder (exit 2).
+    out, outside = project / "feeds", project / "outside"
+    (out / "topics").rename(outside / "topics")
+    (out / "topics").symlink_to(outside / "topics")
+    before = snapshot(outside)
+    edit_a_seed(project)
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["build", "-q", "--no-cache", "--archive", "--limit", "2",
+                                      *(["--check"] if check else [])])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: feeds/topics is a symbolic link;")
+    assert snapshot(outside) == before
+    exit_codes = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split("## Exit codes")[1]
+    one = next(line for line in exit_codes.splitlines() if line.startswith("| 1 |"))
+    assert "a link or a file where feedpub writes inside the output folder" in one
+
+
 def test_a_file_where_a_folder_goes_is_named(project):
     out = project / "feeds"
     shutil.rmtree(out / "topics")

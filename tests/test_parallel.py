@@ -163,3 +163,37 @@ def test_a_worker_that_fails_before_serving_exits_and_never_runs_the_code_it_was
 
     result = subprocess.run([sys.executable, "-c", _FAILS_AT_START], capture_output=True, text=True, timeout=60)
     assert result.stdout.splitlines() == ["BrokenProcessPool", "done in the parent"], result.stderr
+
+
+def worker_pid(n: int) -> int:
+    return os.getpid()
+
+
+@linux_only
+def test_a_pool_whose_pipes_run_out_of_descriptors_starts_again_with_half_as_many(monkeypatch):
+    import errno
+
+    started = []
+    forked = parallel._Forked
+
+    def few_descriptors(function, tasks, size, processes):
+        started.append(processes)
+        if processes > 2:
+            raise OSError(errno.EMFILE, os.strerror(errno.EMFILE))
+        return forked(function, tasks, size, processes)
+
+    monkeypatch.setattr(parallel, "_Forked", few_descriptors)
+    pids = set(ordered_map(worker_pid, list(range(400)), 8, minimum=1))
+    parallel._reap(block=True)
+    assert started == [8, 4, 2]
+    assert os.getpid() not in pids  # in workers (which of the two ran what is up to them)
+    assert no_children_left()
+
+
+@linux_only
+def test_a_map_with_no_descriptor_spare_for_workers_runs_here(monkeypatch, recwarn):
+    from feedpub import descriptors
+
+    monkeypatch.setattr(descriptors, "spare", lambda wanted, reserved=descriptors.RESERVED: 1)
+    assert set(ordered_map(worker_pid, list(range(100)), 4, minimum=1)) == {os.getpid()}
+    assert no_children_left()

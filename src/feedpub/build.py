@@ -9,6 +9,7 @@ cache. Nothing here prints or exits; the CLI decides what to show.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import sys
 from dataclasses import dataclass, field
@@ -169,7 +170,14 @@ def _render_and_write(config: Config, plan: Plan, report: BuildReport, cache: Bu
         # This also checks every folder to write to, so a link among them
         # stops the build before it changes anything.
         out.remove_stale_temporaries(folders)
-        _write_outputs(config, out, plan, report, cache, check=False)
+        try:
+            _write_outputs(config, out, plan, report, cache, check=False)
+        except BaseException:
+            # A Ctrl-C can land between a temporary file's creation and the
+            # code that would delete it; under the lock, any left is ours.
+            with contextlib.suppress(OSError, WriteError):
+                out.remove_stale_temporaries(folders)
+            raise
         cache.put_build(config, digest, report, plan.paths() + [MANIFEST_NAME])
 
 

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import click
 
+from .descriptors import reason
 from .errors import ConfigError, FeedpubError, FeedpubWarning, OutputError
 from .version import __version__
 
@@ -54,7 +55,7 @@ def handle_errors(ctx: click.Context) -> Iterator[None]:
     except OSError as error:
         if error.errno == errno.EPIPE:
             raise  # stdout closed (`feedpub topics | head`): click ends quietly
-        raise ExitError(f"{error.filename or 'output'}: {error.strerror or error}", 1) from None
+        raise ExitError(f"{error.filename or 'output'}: {reason(error)}", 1) from None
     except MemoryError:
         raise ExitError("out of memory: try fewer --jobs, or a smaller --limit", 1) from None
     except Exception as error:  # noqa: BLE001 - the boundary of last resort

@@ -39,6 +39,10 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
     if processes <= 1 or len(tasks) < minimum:
         yield from map(function, tasks)
         return
+    processes = _affordable(processes)
+    if processes <= 1:
+        yield from map(function, tasks)
+        return
     # Chunks of up to 256 tasks: each chunk costs the parent a message and a
     # wake-up (64 cost a 10k-seed build 20% more parent time); at least 8
     # chunks per process, so the last ones do not leave a process idle.
@@ -49,14 +53,44 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
         yield from _pool_map(function, tasks, processes, size)
 
 
+def _affordable(processes: int) -> int:
+    """``processes``, or fewer when each worker's pipe (and one to send
+    them work) would leave the build too few file descriptors
+    (descriptors.RESERVED; the two more a fork holds for a moment come out
+    of those): a build under a low ``ulimit -n`` works with fewer
+    processes, or in one, rather than fail with "Too many open files"."""
+    from . import descriptors
+
+    affordable = descriptors.spare(processes, reserved=descriptors.RESERVED + 1)
+    if affordable >= processes:
+        return processes
+    message = (f"{descriptors.limit()} open files at most (ulimit -n): working in "
+               f"{max(1, affordable)} process{'es' if affordable > 1 else ''}, not {processes}")
+    if message not in _WARNED:
+        _WARNED.add(message)  # once, not for each map of a build, nor each rebuild of `serve --watch`
+        warnings.warn(message, FeedpubWarning, stacklevel=4)
+    return affordable
+
+
+# The warnings _affordable gave.
+_WARNED: set[str] = set()
+
+
 def _forked_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, size: int) -> Iterator[R]:
+    from .descriptors import is_exhausted
+
     count = -(-len(tasks) // size)
-    try:
-        workers = _Forked(function, tasks, size, processes)
-    except OSError as error:
-        _cannot_start(processes, error)
-        yield from map(function, tasks)
-        return
+    while True:
+        try:
+            workers = _Forked(function, tasks, size, processes)
+            break
+        except OSError as error:
+            if is_exhausted(error) and processes > 2:
+                processes //= 2  # descriptors opened since they were counted: half as many pipes
+                continue
+            _cannot_start(processes, error)
+            yield from map(function, tasks)
+            return
     finished = False
     try:
         # A bounded number of chunks in flight, topped up as results are
@@ -174,7 +208,12 @@ class _Forked:
 
     def submit(self, numbers: Iterable[int]) -> None:
         assert self._commands is not None
-        _write_all(self._commands, b"".join(number.to_bytes(4, "little") for number in numbers))
+        try:
+            _write_all(self._commands, b"".join(number.to_bytes(4, "little") for number in numbers))
+        except BrokenPipeError:
+            # Every worker is gone (one that failed as it started, say): not
+            # EPIPE, which the command line takes for a closed stdout.
+            raise _broken() from None
 
     def result(self, number: int) -> list:
         """The results of chunk ``number``; raises what the function raised on it."""
@@ -192,9 +231,7 @@ class _Forked:
         pipe, buffer = self._pipes[reader]
         data = pipe.read(_PIPE_SIZE)
         if not data:
-            from concurrent.futures.process import BrokenProcessPool
-
-            raise BrokenProcessPool("A worker process was terminated abruptly")
+            raise _broken()
         buffer += data
         while len(buffer) >= _HEADER:
             number, length = int.from_bytes(buffer[:4], "little"), int.from_bytes(buffer[4:_HEADER], "little")
@@ -234,6 +271,12 @@ class _Forked:
                     os.waitpid(pid, 0)
         self._pids = []
         _reap()
+
+
+def _broken() -> Exception:
+    from concurrent.futures.process import BrokenProcessPool
+
+    return BrokenProcessPool("A worker process was terminated abruptly")
 
 
 # Workers told to stop and not yet waited for (_Forked.close).

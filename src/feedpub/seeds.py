@@ -16,6 +16,7 @@ from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 from typing import Any
 
+from .descriptors import is_exhausted
 from .errors import SeedError
 
 # Where the platform has no O_NOFOLLOW, islink decides before opening.
@@ -100,6 +101,10 @@ def read_seed_file(path: str | Path, root: str | Path, display: str) -> tuple[by
         finally:
             os.close(fd)
     except OSError as error:
+        if is_exhausted(error):
+            # Nothing is wrong with the seed: this process has no descriptor
+            # left, and feeds published without the seed would lack its article.
+            raise
         raise SeedReadError(display, f"cannot read file: {error.strerror or error}") from None
     raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(raw) > MAX_SEED_BYTES:

@@ -32,6 +32,7 @@ import stat
 from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from .descriptors import is_exhausted, reason, spare
 from .errors import OutputError, WriteError
 from .files import NOFOLLOW, Comparison, is_temporary, lstat_mode, read_bytes, replace_atomically
 from .folder_lock import LOCK_NAME, hold_lock
@@ -181,7 +182,7 @@ class OutputFolder:
             assert folder is not None
             replace_atomically(folder, posixpath.basename(name), data)
         except OSError as error:
-            raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
+            raise WriteError(f"{self.show(name)}: cannot write: {reason(error)}") from None
         self._unsynced.add(parent)
         return True
 
@@ -222,7 +223,7 @@ class OutputFolder:
                     os.unlink(temporary)
                 raise
         except OSError as error:
-            raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
+            raise WriteError(f"{self.show(name)}: cannot write: {reason(error)}") from None
         return temporary
 
     def _refuse_non_file(self, name: str, mode: int | None) -> None:
@@ -240,16 +241,6 @@ class OutputFolder:
         as soon as it is staged (see :class:`StagedSyncs`)."""
         return StagedSyncs(self)
 
-    def _sync_staged_file(self, temporary: str, name: str) -> None:
-        try:
-            fd = os.open(temporary, os.O_WRONLY | NOFOLLOW)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as error:
-            raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
-
     def commit_staged(self, temporary: str, name: str) -> None:
         """Put a file :meth:`stage_if_changed` wrote in place of ``name``,
         atomically (a rename replaces a link there, never its target)."""
@@ -257,7 +248,7 @@ class OutputFolder:
         try:
             os.replace(temporary, self.real / name)
         except OSError as error:
-            raise WriteError(f"{self.show(name)}: cannot write: {error.strerror or error}") from None
+            raise WriteError(f"{self.show(name)}: cannot write: {reason(error)}") from None
         self._unsynced.add(parent)
 
     def discard_staged(self, temporary: str) -> None:
@@ -293,7 +284,7 @@ class OutputFolder:
             try:
                 os.unlink(folder / posixpath.basename(name))
             except OSError as error:
-                raise WriteError(f"{self.show(name)}: cannot remove: {error.strerror or error}") from None
+                raise WriteError(f"{self.show(name)}: cannot remove: {reason(error)}") from None
             self._unsynced.add(parent)
         return True
 
@@ -329,7 +320,7 @@ class OutputFolder:
                     os.close(fd)
             except OSError as error:
                 if error.errno not in _NO_FOLDER_SYNC:
-                    raise WriteError(f"{self.show(name)}: cannot sync: {error.strerror or error}") from None
+                    raise WriteError(f"{self.show(name)}: cannot sync: {reason(error)}") from None
         self._unsynced.clear()
 
     def read_manifest(self) -> set[str]:
@@ -379,7 +370,12 @@ class StagedSyncs:
     busy disk). Start syncs only once worker processes are forked, if any:
     a fork copies no thread. Leaving the ``with`` block waits for the syncs
     still running and drops those not started, so that none touches a
-    temporary file after the build deleted it."""
+    temporary file after the build deleted it.
+
+    Each thread holds a file descriptor while it syncs: under a low
+    ``ulimit -n`` fewer threads start (descriptors.spare), none at all
+    leaves each sync to the build's thread, and a sync that finds no
+    descriptor free is done again there by :meth:`wait`."""
 
     def __init__(self, out: OutputFolder) -> None:
         self._out = out
@@ -388,6 +384,7 @@ class StagedSyncs:
         self._started = 0
         self._dropping = False
         self._failed: list[tuple[int, Exception]] = []
+        self._deferred: list[tuple[int, str, str]] = []  # syncs that found no descriptor free
 
     def start(self, temporary: str, name: str) -> None:
         """Start syncing ``temporary``, staged to become ``name``."""
@@ -399,23 +396,34 @@ class StagedSyncs:
 
         if self._queue is None:
             self._queue = SimpleQueue()
-        if len(self._threads) < SYNC_THREADS:
+        # Each thread may hold a descriptor any moment, not only those that do now.
+        if len(self._threads) < SYNC_THREADS and spare(len(self._threads) + 1) > len(self._threads):
             thread = threading.Thread(target=self._sync_queued, daemon=True)
             thread.start()
             self._threads.append(thread)
-        self._queue.put((self._started, temporary, name))
+        job = (self._started, temporary, name)
         self._started += 1
+        if self._threads:
+            self._queue.put(job)
+        else:
+            self._sync(job, deferring=False)
 
     def _sync_queued(self) -> None:
         assert self._queue is not None
         while (job := self._queue.get()) is not None:
-            index, temporary, name = job
-            if self._dropping:
-                continue
-            try:
-                self._out._sync_staged_file(temporary, name)
-            except Exception as error:  # raised by wait(), in the build's thread
-                self._failed.append((index, error))
+            if not self._dropping:
+                self._sync(job, deferring=True)
+
+    def _sync(self, job: tuple[int, str, str], deferring: bool) -> None:
+        index, temporary, name = job
+        try:
+            _sync_file(temporary)
+        except OSError as error:
+            if deferring and is_exhausted(error):
+                self._deferred.append(job)  # wait() syncs it once the threads are done
+                return
+            # Raised by wait(), in the build's thread.
+            self._failed.append((index, WriteError(f"{self._out.show(name)}: cannot write: {reason(error)}")))
 
     def _stop(self) -> None:
         """Let the threads take what is queued (or drop it), then end them."""
@@ -430,6 +438,9 @@ class StagedSyncs:
         naming a file that cannot be synced (the first staged, as one sync
         after another would)."""
         self._stop()
+        for job in sorted(self._deferred):
+            self._sync(job, deferring=False)
+        self._deferred = []
         if self._failed:
             raise min(self._failed, key=lambda pair: pair[0])[1]
 
@@ -439,6 +450,15 @@ class StagedSyncs:
     def __exit__(self, *exc_info: object) -> None:
         self._dropping = True
         self._stop()
+
+
+def _sync_file(path: str) -> None:
+    """fsync the file at ``path``, not following a link."""
+    fd = os.open(path, os.O_WRONLY | NOFOLLOW)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def output_lock(out: Path, timeout: float) -> contextlib.AbstractContextManager[None]:
