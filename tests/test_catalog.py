@@ -243,17 +243,3 @@ def test_listings_sort_newest_first_as_two_stable_sorts_do(times):
     expected = sorted(sorted(listings, key=lambda item: item.id), key=lambda item: -item.published_ts)
     _sort_newest_first(listings)
     assert [item.source for item in listings] == [item.source for item in expected]
-
-
-@pytest.mark.parametrize("links", [[0, 1, 2, 3], [0, 1, 0, 2], [3, 3, 3, 3]])
-def test_deduplicate_keeps_the_order_and_reports_only_links_used_twice(links):
-    """With no link twice (the usual case, answered without ranking any
-    Listing) every Listing is kept as it came; otherwise one per link."""
-    from feedpub.catalog import deduplicate
-
-    listings = [Listing(f"https://x.example/{link}", n, n, True, 80, (), f"{n}.txt", "") for n, link in enumerate(links)]
-    kept, dropped = deduplicate(listings)
-    assert [item.id for item in kept] == list(dict.fromkeys(item.id for item in listings))
-    assert len(dropped) == len(links) - len(set(links))
-    if len(set(links)) == len(links):
-        assert kept == listings and kept is not listings

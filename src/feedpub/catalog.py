@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from itertools import count, repeat
-from operator import attrgetter, eq, itemgetter
+from operator import eq, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
@@ -298,8 +298,6 @@ def deduplicate(items: list) -> tuple[list, list[SeedWarning]]:
     sorts first. The order of the input does not matter. Works on Articles and
     Listings alike (both have ``duplicate_rank``).
     """
-    if len(set(map(attrgetter("id"), items))) == len(items):  # the usual case: no link twice
-        return list(items), []
     best: dict = {}
     contested: set = set()
     for item in items:
