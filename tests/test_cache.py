@@ -60,14 +60,15 @@ def test_feeds_rendered_in_worker_processes_are_the_same_bytes(corpus, reference
     used = []
     real = feedpub.parallel.ordered_map
 
-    def spy(function, tasks, processes, minimum):
-        used.append((function.__name__, len(tasks), processes))
-        return real(function, tasks, processes, minimum)
+    def spy(function, tasks, processes, minimum, **options):
+        used.append((function, tasks, processes))
+        return real(function, tasks, processes, minimum, **options)
 
     monkeypatch.setattr(feedpub.parallel, "ordered_map", spy)
     config, _ = build_into(tmp_path, corpus, jobs=2, cache=True)
-    renders = [use for use in used if use[0] == "_render_one"]
-    assert renders and renders[0][1] >= build_module.PARALLEL_MIN_FEEDS and renders[0][2] == 2
+    renders = [(sum(len(run) for _, run in tasks), processes)
+               for function, tasks, processes in used if function.__name__ == "_render_run"]
+    assert renders and renders[0][0] >= build_module.PARALLEL_MIN_FEEDS and renders[0][1] == 2
     assert feed_files(config.out) == reference[0]
 
 
