@@ -174,3 +174,42 @@ def test_a_small_item_memory_gives_the_same_feeds(seeds, tmp_path, monkeypatch, 
     config = make_config(seeds, limit=25, jobs=jobs, cache=False)
     build_module.build(config)
     assert feed_files(config.out) == feed_files(reference.out)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers render only where they fork (Linux)")
+def test_workers_take_one_group_of_items_at_a_time(seeds, tmp_path, monkeypatch):
+    # A group is tens of articles in each format: a worker given several
+    # at once renders the last of them while the other has nothing to do.
+    import feedpub.parallel
+    from feedpub import render_workers
+
+    used = []
+    real = feedpub.parallel.ordered_map
+
+    def spy(function, tasks, processes, minimum, chunk=None):
+        used.append((tasks, processes, chunk))
+        return real(function, tasks, processes, minimum, chunk)
+
+    monkeypatch.setattr(feedpub.parallel, "ordered_map", spy)
+    monkeypatch.setattr(render_workers, "_RENDERS", _Recording(render_workers._RENDERS))
+    config = make_config(seeds, out=tmp_path / "feeds", jobs=2, cache=False, limit=20)
+    build_module.build(config)
+    work = render_workers._RENDERS.work
+    [(tasks, processes, chunk)] = [use for use in used if use[0] and isinstance(use[0][0][1], list)]
+    numbers = [number for _, run in tasks for number in run]
+    groups = [number for number, step in enumerate(work.steps) if isinstance(step, ItemGroup)]
+    assert (processes, chunk) == (2, 1) and len(groups) > 4
+    assert numbers == [number for number, step in enumerate(work.steps) if step is not None]
+    assert all(sum(isinstance(work.steps[number], ItemGroup) for number in run) <= 1 for _, run in tasks)
+
+
+class _Recording(dict):
+    """render_workers._RENDERS, keeping the last work put in it."""
+
+    def __init__(self, real: dict) -> None:
+        super().__init__(real)
+        self.work = None
+
+    def __setitem__(self, key, work) -> None:
+        self.work = work
+        super().__setitem__(key, work)

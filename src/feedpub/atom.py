@@ -127,10 +127,14 @@ def _add_entry(generator: FeedGenerator, article: Article, topics: Mapping[str, 
 def _rewrite_links(entry: etree._Element, article: Article) -> None:
     # feedgen wrote the one link it was given with only its href (the
     # article's link): it gets its rel and type, then the related links
-    # follow it, each attribute in the order given.
+    # follow it, each attribute in the order given. Each is made in the
+    # entry and moved after the one before: an element made on its own
+    # (etree.Element) is a document of its own, and costs more.
     link = entry.find("link")
     link.set("rel", "alternate")
     link.set("type", "text/html")
     for related in article.related:
-        link.addnext(etree.Element("link", href=related.link, rel="related", type="text/html", title=related.title))
-        link = link.getnext()
+        following = etree.SubElement(entry, "link", href=related.link, rel="related", type="text/html",
+                                     title=related.title)
+        link.addnext(following)
+        link = following

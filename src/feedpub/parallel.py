@@ -30,12 +30,14 @@ IN_FLIGHT = 8
 R = TypeVar("R")
 
 
-def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, minimum: int) -> Iterator[R]:
+def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, minimum: int,
+                chunk: int | None = None) -> Iterator[R]:
     """``map(function, tasks)``, spread over ``processes`` when there are at
     least ``minimum`` tasks. Results come back in task order, so the outcome
     never depends on the number of processes. ``function`` must be a module-level
     function and tasks plain data (they are pickled where workers are not forked).
-    A worker that dies raises concurrent.futures.process.BrokenProcessPool."""
+    ``chunk`` tasks go to a worker at a time (by default, a size for many
+    small tasks). A worker that dies raises concurrent.futures.process.BrokenProcessPool."""
     if processes <= 1 or len(tasks) < minimum:
         yield from map(function, tasks)
         return
@@ -46,7 +48,7 @@ def ordered_map(function: Callable[[T], R], tasks: Sequence[T], processes: int, 
     # Chunks of up to 256 tasks: each chunk costs the parent a message and a
     # wake-up (64 cost a 10k-seed build 20% more parent time); at least 8
     # chunks per process, so the last ones do not leave a process idle.
-    size = max(1, min(256, len(tasks) // (processes * 8)))
+    size = chunk or max(1, min(256, len(tasks) // (processes * 8)))
     if sys.platform.startswith("linux"):
         yield from _forked_map(function, tasks, processes, size)
     else:

@@ -43,7 +43,7 @@ Step = Union[ItemGroup, int, None]
 def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: list[Callable[[], Iterable[bytes]]],
                       short: list[int], processes: int, minimum: int) -> Iterator[Iterable[bytes]]:
     """The bytes of each pending file, in order, as chunks: files ``short``
-    rendered by ``processes`` workers (with at least ``minimum`` tasks), the
+    rendered by ``processes`` workers (with at least ``minimum`` steps), the
     others here. ``planned`` is each file's feed (None for the other files),
     ``renders`` each file's render; every article of the ``short`` feeds
     must have been prefetched (Resolver.prefetch)."""
@@ -54,8 +54,14 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
     key = id(work)  # one entry per build, should two run in threads of one process
     _RENDERS[key] = work
     try:
-        tasks = [(key, number) for number, step in enumerate(work.steps) if step is not None]
-        results = ordered_map(_render_one, tasks, processes, minimum)
+        runs = _runs(work.steps)
+        if sum(map(len, runs)) < minimum:
+            processes = 1
+        # A run at a time to each worker: a run renders tens of articles in
+        # each format, and a chunk of several runs would leave one worker
+        # rendering the last of them while the other has nothing to do.
+        tasks = [(key, run) for run in runs]
+        results = itertools.chain.from_iterable(ordered_map(_render_run, tasks, processes, 1, chunk=1))
         # Fork the workers now, while every prefetched record is still there.
         results = itertools.chain([next(results)], results)
         remaining = iter(work.steps)
@@ -140,12 +146,31 @@ class _Work:
     steps: list[Step]
 
 
-def _render_one(task: tuple[int, int]) -> object:
-    """Worker: for the build ``key`` that forked this process, do step
-    ``number``: the bytes of a group's items (in each of its formats), a
-    feed's frame, or another file's bytes."""
-    key, number = task
+def _runs(work: list[Step]) -> list[list[int]]:
+    """The numbers of the steps of ``work`` (but forgetting, None), in runs a
+    worker does at a time: a group of items, then the steps up to the next
+    group (frames, other files: each a small part of a group's work)."""
+    runs: list[list[int]] = []
+    for number, step in enumerate(work):
+        if step is None:
+            continue
+        if isinstance(step, ItemGroup) or not runs:
+            runs.append([])
+        runs[-1].append(number)
+    return runs
+
+
+def _render_run(task: tuple[int, list[int]]) -> list[object]:
+    """Worker: for the build ``key`` that forked this process, the result of
+    each step of ``numbers`` (:func:`_render_step`)."""
+    key, numbers = task
     work = _RENDERS[key]
+    return [_render_step(work, number) for number in numbers]
+
+
+def _render_step(work: _Work, number: int) -> object:
+    """Step ``number`` of ``work``: the bytes of a group's items (in each of
+    its formats), a feed's frame, or another file's bytes."""
     step = work.steps[number]
     if isinstance(step, ItemGroup):
         return [work.plan.items.render(step.listings, fmt) for fmt in step.fmts]
