@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from .version import __version__
 from .build_cache import BuildCache
@@ -31,6 +31,9 @@ from .scan import SeedFiles
 from .render import ArchiveLinks, FeedDates, FeedMeta, Frame, TopicRef, assemble, feed_frame, render_items
 from .site_index import HEADLINES, INDEX_PATH, IndexEntry
 from .topics import Topic, assign_slugs, display_names, topic_key
+
+if TYPE_CHECKING:
+    from .reuse import Layout, Reused
 
 # The file name of a feed is its base plus the format's suffix.
 SUFFIXES = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
@@ -64,19 +67,28 @@ class PlannedFeed:
 class RenderedItems:
     """The bytes of items rendered in one build, by format and seed: an
     item's bytes are the same in every feed of its format (feedmeta.Frame),
-    so each is rendered once. At most ITEM_MEMORY are kept."""
+    so each is rendered once. At most ITEM_MEMORY are kept, besides
+    ``reused``: those an earlier build wrote (reuse.py), never rendered."""
 
-    def __init__(self, resolver: Resolver, refs: dict[str, TopicRef]) -> None:
+    def __init__(self, resolver: Resolver, refs: dict[str, TopicRef],
+                 reused: dict[tuple[str, str], bytes] | None = None) -> None:
         self._resolver, self._refs = resolver, refs
         self._bytes: dict[tuple[str, str], bytes] = {}
+        self._reused = reused if reused is not None else {}
 
     def of(self, listings: Sequence[Listing], fmt: str) -> list[bytes]:
         """The items of ``listings`` in feeds ``fmt``, in order; those not
-        rendered yet are rendered now, together."""
-        missing = [item for item in listings if (fmt, item.source) not in self._bytes]
+        rendered yet (nor reused) are rendered now, together."""
+        known = self._reused
+        missing = [item for item in listings if (fmt, item.source) not in self._bytes
+                   and (fmt, item.source) not in known]
         if missing:
             self.keep(fmt, missing, self.render(missing, fmt), listings)
-        return [self._bytes[fmt, item.source] for item in listings]
+        return [known.get((fmt, item.source)) or self._bytes[fmt, item.source] for item in listings]
+
+    def fresh(self) -> RenderedItems:
+        """Another RenderedItems with the same reused items, and none rendered."""
+        return RenderedItems(self._resolver, self._refs, self._reused)
 
     def render(self, listings: Sequence[Listing], fmt: str) -> list[bytes]:
         """The items of ``listings`` in feeds ``fmt``, rendered now and not kept."""
@@ -110,11 +122,30 @@ class Plan:
     refs: dict[str, TopicRef]
     resolver: Resolver
     items: RenderedItems = field(init=False)
+    # What an earlier build wrote that this one takes as it is (see
+    # reuse.py, imported only when a build renders a feed): frames by path,
+    # item bytes by (format, source).
+    reused_frames: dict[str, Frame] = field(init=False, default_factory=dict)
+    reused_items: dict[tuple[str, str], bytes] = field(init=False, default_factory=dict)
+    # The layout of each feed rendered so far (reuse.Layout), for the cache.
+    layouts: dict[str, Layout] = field(init=False, default_factory=dict)
     # For fingerprints: a digest of each topic's ref.
     _ref_digests: dict[str, str] = field(init=False, default_factory=dict)
+    # The key of each item by seed source (see item_key).
+    _item_keys: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.items = RenderedItems(self.resolver, self.refs)
+
+    def reuse(self, reused: Reused) -> None:
+        """Take the frames and items of ``reused`` rather than render them."""
+        self.reused_frames, self.reused_items = reused.frames, reused.items
+        self.items = RenderedItems(self.resolver, self.refs, reused.items)
+
+    def renders_nothing(self, feed: PlannedFeed) -> bool:
+        """Whether the whole feed is taken from old files (:meth:`reuse`)."""
+        return feed.path in self.reused_frames and all((feed.fmt, item.source) in self.reused_items
+                                                       for item in feed.items)
 
     def outputs(self) -> Iterable[tuple[str, str, Callable[[], Iterable[bytes]]]]:
         """Every file as (path, fingerprint, render), feeds first. The
@@ -154,11 +185,47 @@ class Plan:
         frame = frame if frame is not None else self.frame(feed)
         items = items if items is not None else self.items
         batches = (feed.items[start:start + RENDER_BATCH] for start in range(0, len(feed.items), RENDER_BATCH))
-        return assemble(frame, (items.of(batch, feed.fmt) for batch in batches))
+        rendered = (items.of(batch, feed.fmt) for batch in batches)
+        if len(feed.items) <= RENDER_BATCH:
+            rendered = self._laid_out(feed, frame, rendered)
+        return assemble(frame, rendered)
+
+    def _laid_out(self, feed: PlannedFeed, frame: Frame, batches: Iterable[list[bytes]]) -> Iterator[list[bytes]]:
+        """``batches`` as they are; once all are rendered, the feed's layout
+        is kept in :attr:`layouts` (not when the render stops early)."""
+        from .reuse import Layout
+
+        lengths: list[int] = []
+        for batch in batches:
+            lengths += map(len, batch)
+            yield batch
+        tail = frame.empty_tail if not lengths and frame.empty_tail is not None else frame.tail
+        keys = map(self.item_key, feed.items)
+        self.layouts[feed.path] = Layout(self.head_key(feed), len(frame.head), len(tail), tuple(zip(keys, lengths)))
 
     def frame(self, feed: PlannedFeed) -> Frame:
-        """The feed's document without its items (feedmeta.Frame)."""
-        return feed_frame(feed.meta, feed.fmt, _feed_dates(feed.items))
+        """The feed's document without its items (feedmeta.Frame): as an
+        earlier build wrote it, when reused, or rendered now."""
+        reused = self.reused_frames.get(feed.path)
+        return reused if reused is not None else feed_frame(feed.meta, feed.fmt, _feed_dates(feed.items))
+
+    def head_key(self, feed: PlannedFeed) -> str:
+        """A digest of everything the feed's head and tail depend on: its
+        format, metadata and dates, and whether it has items (JSON's tail
+        differs without)."""
+        dates = (max(item.updated_ts for item in feed.items), max(item.published_ts for item in feed.items)) \
+            if feed.items else None
+        return _fingerprint((feed.fmt, feed.meta, dates))
+
+    def item_key(self, item: Listing) -> str:
+        """A digest of everything the item's bytes depend on, but for the
+        format: the article's digest and the references of its topics."""
+        key = self._item_keys.get(item.source)
+        if key is None:
+            refs = [self._ref_digest(topic_key(name)) for name in item.topics]
+            key = self._item_keys[item.source] = blake2b(
+                "|".join([__version__, item.digest, *refs]).encode("utf-8"), digest_size=12).hexdigest()
+        return key
 
     def _feed_fingerprint(self, feed: PlannedFeed, of_items: dict[int, str]) -> str:
         """The fingerprint of the feed: of its format and metadata, and of
