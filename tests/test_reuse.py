@@ -19,6 +19,7 @@ import pytest
 
 from feedpub import apply_overrides, build
 from feedpub import plan as planning
+from feedpub import render_workers
 build_module = importlib.import_module("feedpub.build")
 from feedpub.cache import CACHE_FILE
 from feedpub.reuse import Layout, load_layout
@@ -146,24 +147,28 @@ class Scenario:
                 path.write_bytes(other.read_bytes())
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_random_edits_give_the_bytes_of_a_build_from_scratch(tmp_path, monkeypatch, seed):
+@pytest.mark.parametrize("seed, jobs, batch", [(0, 1, None), (1, 2, None), (2, 1, 4), (3, 2, 4)])
+def test_random_edits_give_the_bytes_of_a_build_from_scratch(tmp_path, monkeypatch, seed, jobs, batch):
     rng = random.Random(seed)
-    jobs = 2 if seed % 2 else 1
-    if seed % 2:
+    in_workers = []  # per render in worker processes: whether it had items taken from old files
+    if jobs > 1:
         monkeypatch.setattr(build_module, "PARALLEL_MIN_FEEDS", 2)  # the forked workers too
-    if seed % 3 == 2:
-        monkeypatch.setattr(planning, "RENDER_BATCH", 4)  # long feeds, streamed, with --limit 0
+        real_workers = render_workers.render_in_workers
+        monkeypatch.setattr(render_workers, "render_in_workers", lambda plan, *args: in_workers.append(
+            bool(plan.reused_items)) or real_workers(plan, *args))
+    if batch:
+        monkeypatch.setattr(planning, "RENDER_BATCH", batch)  # long feeds, streamed, with --limit 0
     reuses = []
     real_reuse = planning.Plan.reuse
     monkeypatch.setattr(planning.Plan, "reuse", lambda plan, reused: reuses.append(len(reused.items))
                         or real_reuse(plan, reused))
     scenario = Scenario(tmp_path, rng, jobs)
     scenario.check()
-    for _ in range(24):
+    for _ in range(20):
         scenario.step()
         scenario.check()
     assert any(reuses)  # the comparisons above covered items taken from old files
+    assert any(in_workers) == (jobs > 1)  # and rendered in forked workers too
 
 
 def crash_on_commit(monkeypatch, after: int) -> None:
