@@ -22,7 +22,7 @@ from feedpub import plan as planning
 from feedpub import render_workers
 build_module = importlib.import_module("feedpub.build")
 from feedpub.cache import CACHE_FILE
-from feedpub.reuse import Layout, load_layout
+from feedpub.reuse import Layout, lengths_array, load_layout
 from feedpub.writers import OutputFolder
 
 from conftest import article_fields, feed_files, make_config, write_seed
@@ -201,8 +201,12 @@ def test_a_build_killed_between_writes_leaves_nothing_to_reuse_wrongly(tmp_path,
     scenario.check()
 
 
-@pytest.mark.parametrize("layout", ["not json", "[1, 2]", '["k", -1, 0, []]', '["k", 0, 0, ["a"]]',
-                                    '["k", 0, 0, [1, 2]]', '[]', "null"])
+ONE = "01000000"  # the length 1, as Layout.dumps writes lengths
+
+
+@pytest.mark.parametrize("layout", ["", "k\n1\n2\na b", f"k\n1\n2\na b\n{ONE}", f"k\n-1\n2\na\n{ONE}",
+                                    "k\nx\n2\na\n" + ONE, "k\n1\n2\na\nzz", "k\n1\n2\na\n010203",
+                                    f"k\n1\n2\n\n{ONE}", f"k\n1\n2\na\n{ONE}\n"])
 def test_a_damaged_layout_in_the_cache_is_ignored(tmp_path, layout):
     assert load_layout(layout) is None
     scenario = Scenario(tmp_path, random.Random(7), jobs=1)
@@ -224,15 +228,17 @@ def test_a_layout_that_does_not_divide_the_file_reuses_nothing(tmp_path):
     (tmp_path / "all.json").write_bytes(b"HEAD" + b"one" + b"," + b"two" + b"TAIL")
     from feedpub.reuse import _cut
 
-    assert _cut(out, "all.json", Layout("k", 4, 4, (("a", 3), ("b", 3))), b",") == (b"HEAD", [b"one", b"two"], b"TAIL")
-    assert _cut(out, "all.json", Layout("k", 4, 4, (("a", 3), ("b", 4))), b",") is None
-    assert _cut(out, "all.json", Layout("k", 4, 3, (("a", 4), ("b", 3))), b",") is None  # "e,t" is no separator
-    assert _cut(out, "missing.json", Layout("k", 4, 4, ()), b",") is None
+    assert _cut(out, "all.json", Layout("k", 4, 4, ("a", "b"), (3, 3)), b",") == (b"HEAD", [b"one", b"two"], b"TAIL")
+    assert _cut(out, "all.json", Layout("k", 4, 4, ("a", "b"), (3, 4)), b",") is None
+    assert _cut(out, "all.json", Layout("k", 4, 3, ("a", "b"), (4, 3)), b",") is None  # "e,t" is no separator
+    assert _cut(out, "missing.json", Layout("k", 4, 4, (), ()), b",") is None
 
 
 def test_layout_round_trip():
-    layout = Layout("head", 10, 3, (("a", 5), ("b", 7)))
-    assert load_layout(layout.dumps()) == layout
+    for layout in (Layout("head key", 10, 3, ("a", "b"), lengths_array([5, 2**32 - 1])),
+                   Layout("- -", 0, 0, (), lengths_array())):
+        assert load_layout(layout.dumps()) == layout
+    assert load_layout(f"k\n1\n2\na\n{ONE}") == Layout("k", 1, 2, ("a",), lengths_array([1]))
 
 
 EDIT_BUILD = textwrap.dedent("""

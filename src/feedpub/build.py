@@ -245,7 +245,7 @@ def _reuse_old_files(config: Config, out: OutputFolder, plan: Plan, paths: list[
         if layout is not None:
             olds.append(OldFeed(feed.path, feed.fmt, feed.items, plan.head_key(feed), layout))
     if olds:
-        plan.reuse(reuse(out, olds, plan.item_key))
+        plan.reuse(reuse(out, olds, plan.item_keys))
 
 
 def _render_pending(out: OutputFolder, plan: Plan, pending: list, report: BuildReport, check: bool,

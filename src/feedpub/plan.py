@@ -24,6 +24,7 @@ from .config import Config
 from .errors import ConfigError
 from .filters import FilterCounts, apply_filters
 from hashlib import blake2b
+from operator import itemgetter
 from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
 from .resolver import Resolver
@@ -79,12 +80,13 @@ class RenderedItems:
     def of(self, listings: Sequence[Listing], fmt: str) -> list[bytes]:
         """The items of ``listings`` in feeds ``fmt``, in order; those not
         rendered yet (nor reused) are rendered now, together."""
-        known = self._reused
-        missing = [item for item in listings if (fmt, item.source) not in self._bytes
-                   and (fmt, item.source) not in known]
+        reused = self._reused
+        keys = [(fmt, item.source) for item in listings]
+        missing = [item for item, key in zip(listings, keys) if key not in self._bytes and key not in reused]
         if missing:
             self.keep(fmt, missing, self.render(missing, fmt), listings)
-        return [known.get((fmt, item.source)) or self._bytes[fmt, item.source] for item in listings]
+        rendered = self._bytes
+        return [reused[key] if key in reused else rendered[key] for key in keys]
 
     def fresh(self) -> RenderedItems:
         """Another RenderedItems with the same reused items, and none rendered."""
@@ -129,10 +131,13 @@ class Plan:
     reused_items: dict[tuple[str, str], bytes] = field(init=False, default_factory=dict)
     # The layout of each feed rendered so far (reuse.Layout), for the cache.
     layouts: dict[str, Layout] = field(init=False, default_factory=dict)
-    # For fingerprints: a digest of each topic's ref.
+    # For fingerprints: a digest of each topic's ref, and of each feed's format and metadata.
     _ref_digests: dict[str, str] = field(init=False, default_factory=dict)
-    # The key of each item by seed source (see item_key).
-    _item_keys: dict[str, str] = field(init=False, default_factory=dict)
+    _meta_digests: dict[str, str] = field(init=False, default_factory=dict)
+    # For layouts: each items tuple's keys by its id (see item_keys), and a
+    # digest of the references of each distinct tuple of topic names.
+    _item_keys: dict[int, tuple[tuple[Listing, ...], tuple[str, ...]]] = field(init=False, default_factory=dict)
+    _refs_codes: dict[tuple[str, ...], str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.items = RenderedItems(self.resolver, self.refs)
@@ -193,15 +198,15 @@ class Plan:
     def _laid_out(self, feed: PlannedFeed, frame: Frame, batches: Iterable[list[bytes]]) -> Iterator[list[bytes]]:
         """``batches`` as they are; once all are rendered, the feed's layout
         is kept in :attr:`layouts` (not when the render stops early)."""
-        from .reuse import Layout
+        from .reuse import Layout, lengths_array
 
-        lengths: list[int] = []
+        lengths = lengths_array()
         for batch in batches:
-            lengths += map(len, batch)
+            lengths.extend(map(len, batch))
             yield batch
         tail = frame.empty_tail if not lengths and frame.empty_tail is not None else frame.tail
-        keys = map(self.item_key, feed.items)
-        self.layouts[feed.path] = Layout(self.head_key(feed), len(frame.head), len(tail), tuple(zip(keys, lengths)))
+        self.layouts[feed.path] = Layout(self.head_key(feed), len(frame.head), len(tail), self.item_keys(feed.items),
+                                         lengths)
 
     def frame(self, feed: PlannedFeed) -> Frame:
         """The feed's document without its items (feedmeta.Frame): as an
@@ -210,22 +215,32 @@ class Plan:
         return reused if reused is not None else feed_frame(feed.meta, feed.fmt, _feed_dates(feed.items))
 
     def head_key(self, feed: PlannedFeed) -> str:
-        """A digest of everything the feed's head and tail depend on: its
-        format, metadata and dates, and whether it has items (JSON's tail
-        differs without)."""
-        dates = (max(item.updated_ts for item in feed.items), max(item.published_ts for item in feed.items)) \
-            if feed.items else None
-        return _fingerprint((feed.fmt, feed.meta, dates))
+        """What the feed's head and tail depend on, as text: a digest of its
+        format and metadata, and its dates (the newest update and
+        publication), or ``-`` without items (JSON's tail differs then)."""
+        if not feed.items:
+            return self._meta_digest(feed) + " -"
+        updated, published = max(map(_UPDATED, feed.items)), max(map(_PUBLISHED, feed.items))
+        return f"{self._meta_digest(feed)} {updated} {published}"
 
-    def item_key(self, item: Listing) -> str:
-        """A digest of everything the item's bytes depend on, but for the
-        format: the article's digest and the references of its topics."""
-        key = self._item_keys.get(item.source)
-        if key is None:
-            refs = [self._ref_digest(topic_key(name)) for name in item.topics]
-            key = self._item_keys[item.source] = blake2b(
-                "|".join([__version__, item.digest, *refs]).encode("utf-8"), digest_size=12).hexdigest()
-        return key
+    def item_keys(self, items: tuple[Listing, ...]) -> tuple[str, ...]:
+        """What the bytes of each of ``items`` depend on, but for the format,
+        as text: the article's digest, then the start of the digest of each
+        of its topics' references (48 bits each: the chance that a changed
+        reference keeps them is nil). Made once per items tuple, which a
+        feed's formats share, and per distinct tuple of topic names."""
+        known = self._item_keys.get(id(items))
+        if known is not None and known[0] is items:
+            return known[1]
+        codes = self._refs_codes
+        keys = []
+        for item in items:
+            code = codes.get(item.topics)
+            if code is None:
+                code = codes[item.topics] = "".join([self._ref_digest(topic_key(name))[:12] for name in item.topics])
+            keys.append(item.digest + code)
+        self._item_keys[id(items)] = (items, tuple(keys))
+        return self._item_keys[id(items)][1]
 
     def _feed_fingerprint(self, feed: PlannedFeed, of_items: dict[int, str]) -> str:
         """The fingerprint of the feed: of its format and metadata, and of
@@ -240,7 +255,15 @@ class Plan:
             # spelled out in every feed that lists it.
             refs = [self._ref_digest(key) for key in sorted(keys)]
             items = of_items[id(feed.items)] = _fingerprint(([item.digest for item in feed.items], refs))
-        return _fingerprint((feed.fmt, feed.meta, items))
+        return _fingerprint((self._meta_digest(feed), items))
+
+    def _meta_digest(self, feed: PlannedFeed) -> str:
+        """A digest of the feed's format and metadata, made once for its
+        fingerprint and its head's key."""
+        digest = self._meta_digests.get(feed.path)
+        if digest is None:
+            digest = self._meta_digests[feed.path] = _fingerprint((feed.fmt, feed.meta))
+        return digest
 
     def _ref_digest(self, key: str) -> str:
         digest = self._ref_digests.get(key)
@@ -331,6 +354,9 @@ def _feed_dates(items: Sequence[Listing]) -> FeedDates:
     updated = max(item.updated_ts for item in items)
     published = max(item.published_ts for item in items)
     return FeedDates(datetime.fromtimestamp(updated, timezone.utc), datetime.fromtimestamp(published, timezone.utc))
+
+
+_UPDATED, _PUBLISHED = itemgetter(2), itemgetter(1)  # Listing.updated_ts, Listing.published_ts
 
 
 def _fingerprint(value: object) -> str:

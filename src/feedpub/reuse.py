@@ -16,7 +16,8 @@ what is read back is small.
 
 from __future__ import annotations
 
-import json
+import sys
+from array import array
 from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple, Sequence
 
 from .errors import WriteError
@@ -31,10 +32,11 @@ REUSE_MEMORY = 20_000
 
 
 class Layout(NamedTuple):
-    """How a feed file's bytes divide: a ``head`` bytes long head whose
-    inputs have the digest ``head_key``, then each item as (key, length)
-    with the format's separator between two, then a ``tail`` bytes long
-    tail (feedmeta.assemble).
+    """How a feed file's bytes divide: a head ``head`` bytes long, made from
+    the inputs ``head_key`` stands for, then an item of each key of ``keys``,
+    of the length at the same place in ``lengths``, with the format's
+    separator between two, then a tail ``tail`` bytes long
+    (feedmeta.assemble). Keys are text without spaces or line breaks.
 
     NamedTuples rather than frozen dataclasses here: as immutable, and this
     module's import, which every build that renders a feed pays, costs a
@@ -43,31 +45,45 @@ class Layout(NamedTuple):
     head_key: str
     head: int
     tail: int
-    items: tuple[tuple[str, int], ...]
+    keys: tuple[str, ...]
+    lengths: array  # lengths_array()
 
     def dumps(self) -> str:
-        """The layout as the cache keeps it (JSON, flat)."""
-        flat = [value for item in self.items for value in item]
-        return json.dumps([self.head_key, self.head, self.tail, flat], separators=(",", ":"))
+        """The layout as the cache keeps it: a line per field, keys
+        separated by spaces, lengths as the hex of 32-bit little-endian
+        integers (decimal, or json, would cost a cold build some 5 ms)."""
+        lengths = self.lengths
+        if sys.byteorder == "big":
+            lengths = lengths_array(lengths)
+            lengths.byteswap()
+        return "\n".join([self.head_key, str(self.head), str(self.tail), " ".join(self.keys), lengths.tobytes().hex()])
+
+
+def lengths_array(values: Iterable[int] = ()) -> array:
+    """The lengths of a layout's items: unsigned 32-bit integers (an item is
+    never 4 GB long)."""
+    return array("I", values)
 
 
 def load_layout(text: str) -> Layout | None:
     """The layout :meth:`Layout.dumps` wrote; None for anything else (a
     damaged or foreign cache), which then reuses nothing."""
+    fields = text.split("\n")
+    if len(fields) != 5:
+        return None
+    head_key, head, tail, keys, hexes = fields
+    lengths = lengths_array()
     try:
-        head_key, head, tail, flat = json.loads(text)
-    except (ValueError, TypeError):
+        head_length, tail_length = int(head), int(tail)
+        lengths.frombytes(bytes.fromhex(hexes))
+    except ValueError:  # not numbers, or not a whole number of lengths
         return None
-    if not isinstance(head_key, str) or not _lengths([head, tail]) or not isinstance(flat, list):
+    if sys.byteorder == "big":
+        lengths.byteswap()
+    items = tuple(keys.split())
+    if len(items) != len(lengths) or head_length < 0 or tail_length < 0:
         return None
-    keys, lengths = flat[::2], flat[1::2]
-    if len(keys) != len(lengths) or not all(isinstance(key, str) for key in keys) or not _lengths(lengths):
-        return None
-    return Layout(head_key, head, tail, tuple(zip(keys, lengths)))
-
-
-def _lengths(values: Iterable[object]) -> bool:
-    return all(type(value) is int and value >= 0 for value in values)
+    return Layout(head_key, head_length, tail_length, items, lengths)
 
 
 class Reused(NamedTuple):
@@ -90,20 +106,20 @@ class OldFeed(NamedTuple):
     layout: Layout
 
 
-def reuse(out: OutputFolder, olds: Sequence[OldFeed], item_key: Callable[[Listing], str]) -> Reused:
+def reuse(out: OutputFolder, olds: Sequence[OldFeed], item_keys: Callable[[Sequence[Listing]], Sequence[str]]) -> Reused:
     """The heads, tails and items of the old files of ``olds`` that the new
     feeds of ``olds`` can take as they are: a head and tail where the feed's
     head key is the same, an item wherever an old file of the same format
-    holds one of the same key (``item_key``). A file that cannot be read or
+    holds one of the same key (``item_keys``). A file that cannot be read or
     does not divide as its layout says gives nothing."""
-    wanted = {(old.fmt, item_key(item)) for old in olds for item in old.items}
+    wanted = {(old.fmt, key) for old in olds for key in item_keys(old.items)}
     pool: dict[tuple[str, str], bytes] = {}
     reused = Reused({}, {})
     for old in olds:
         same_head = old.layout.head_key == old.head_key
         if len(pool) >= REUSE_MEMORY:
             break
-        if not same_head and not any((old.fmt, key) in wanted for key, _ in old.layout.items):
+        if not same_head and not any((old.fmt, key) in wanted for key in old.layout.keys):
             continue  # nothing to take: not even read
         pieces = _cut(out, old.path, old.layout, SEPARATORS.get(old.fmt, b""))
         if pieces is None:
@@ -111,12 +127,12 @@ def reuse(out: OutputFolder, olds: Sequence[OldFeed], item_key: Callable[[Listin
         head, items, tail = pieces
         if same_head:
             reused.frames[old.path] = Frame(head, tail, SEPARATORS.get(old.fmt, b""))
-        for (key, _), data in zip(old.layout.items, items):
+        for key, data in zip(old.layout.keys, items):
             if (old.fmt, key) in wanted:
                 pool.setdefault((old.fmt, key), data)
     for old in olds:
-        for item in old.items:
-            data = pool.get((old.fmt, item_key(item)))
+        for item, key in zip(old.items, item_keys(old.items)):
+            data = pool.get((old.fmt, key))
             if data is not None:
                 reused.items[old.fmt, item.source] = data
     return reused
@@ -131,7 +147,7 @@ def _cut(out: OutputFolder, path: str, layout: Layout,
         data = out.read(path)
     except (OSError, WriteError):
         return None
-    lengths = [length for _, length in layout.items]
+    lengths = layout.lengths
     between = len(separator) * max(len(lengths) - 1, 0)
     if len(data) != layout.head + sum(lengths) + between + layout.tail:
         return None
