@@ -229,6 +229,8 @@ def _reuse_old_files(config: Config, out: OutputFolder, plan: Plan, paths: list[
     """Let the plan take what it can of the old files of the feeds at
     ``paths`` (reuse.py): those whose file is still what a build wrote,
     with the layout it wrote."""
+    if not known:  # a cold build: no file to take anything from
+        return
     feeds = {feed.path: feed for feed in plan.feeds}
     candidates = {}
     for path in paths:
