@@ -16,8 +16,8 @@ from feedpub.cache import Cache
 from conftest import article_fields, feed_files, make_config, write_seed
 
 # Every method of the sqlite cache a build calls.
-QUESTIONS = ["seed_batches", "put_seeds", "restat", "forget_seeds", "records", "outputs", "put_outputs", "last_build",
-             "has_build", "put_build", "forget_build"]
+QUESTIONS = ["seed_batches", "put_seeds", "restat", "forget_seeds", "records", "outputs", "layouts", "put_outputs",
+             "last_build", "has_build", "put_build", "forget_build"]
 
 
 def write_corpus(seeds, edited: bool = False) -> None:
@@ -96,7 +96,7 @@ def test_without_a_cache_nothing_is_known_and_nothing_kept(tmp_path):
     cache.put_seed(("/seeds/1.txt",) + (0,) * 14, "{}")
     cache.restat_seed((1, 2, 3, 4, "/seeds/1.txt"))
     cache.finish_seeds({"/seeds/2.txt"})
-    cache.put_outputs([("/feeds/all.rss.xml", "f", 1, 2)])
+    cache.put_outputs([("/feeds/all.rss.xml", "f", 1, 2, None)])
     cache.put_build(config, "digest", None, [])
     assert not cache.enabled
     assert (list(cache.seed_batches(10)), cache.outputs(), cache.has_build(), cache.last_build(config, "digest")) == (

@@ -207,12 +207,15 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
             report.unchanged.append(path)  # same inputs, same file on disk: not even rendered
         else:
             pending.append((path, fingerprint, render))
+    _reuse_old_files(config, out, plan, [path for path, _, _ in pending], known, cache)
     _render_pending(out, plan, pending, report, check, compare, config.processes)
     if not check:
         written = []
         for path, fingerprint, _ in pending:
             stat = out.lstat(path)
-            written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns))
+            layout = plan.layouts.get(path)
+            written.append((_output_key(config, path), fingerprint, stat.st_size, stat.st_mtime_ns,
+                            layout.dumps() if layout is not None else None))
         cache.put_outputs(written)
     removing = sorted(previous - current)
     # Read before they go; what cannot be read (a link, say) is not removed either.
@@ -227,6 +230,32 @@ def _write_outputs(config: Config, out: OutputFolder, plan: Plan, report: BuildR
     report.manifest_changed |= _put(out, MANIFEST_NAME, render_manifest(current), check)
     if not check:
         out.sync()
+
+
+def _reuse_old_files(config: Config, out: OutputFolder, plan: Plan, paths: list[str],
+                     known: dict[str, tuple[str, int, int]], cache: BuildCache) -> None:
+    """Let the plan take what it can of the old files of the feeds at
+    ``paths`` (reuse.py): those whose file is still what a build wrote,
+    with the layout it wrote."""
+    if not known:  # a cold build: no file to take anything from
+        return
+    feeds = {feed.path: feed for feed in plan.feeds}
+    candidates = {}
+    for path in paths:
+        feed, row = feeds.get(path), known.get(_output_key(config, path))
+        if feed is not None and len(feed.items) <= planning.RENDER_BATCH and _unchanged_since(out, path, row):
+            candidates[_output_key(config, path)] = feed
+    if not candidates:
+        return
+    from .reuse import OldFeed, load_layout, reuse  # here: most builds reuse nothing
+
+    olds = []
+    for key, text in cache.layouts(list(candidates)).items():
+        layout, feed = load_layout(text), candidates[key]
+        if layout is not None:
+            olds.append(OldFeed(feed.path, feed.fmt, feed.items, plan.head_key(feed), layout))
+    if olds:
+        plan.reuse(reuse(out, olds, plan.item_keys))
 
 
 def _render_pending(out: OutputFolder, plan: Plan, pending: list, report: BuildReport, check: bool,
@@ -279,8 +308,11 @@ def _render_all(plan: Plan, pending: list, processes: int) -> Iterator[Iterable[
     feeds = {feed.path: feed for feed in plan.feeds}
     planned = [feeds.get(path) for path, _, _ in pending]
     short = [n for n, feed in enumerate(planned) if feed is None or len(feed.items) <= planning.RENDER_BATCH]
-    needed = (item for n in short if planned[n] is not None for item in planned[n].items)
-    if (processes < 2 or len(short) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
+    # Files taken whole from the old ones (reuse.py) need no worker.
+    work = [n for n in short if planned[n] is None or not plan.renders_nothing(planned[n])]
+    needed = (item for n in work if planned[n] is not None for item in planned[n].items
+              if (planned[n].fmt, item.source) not in plan.reused_items)
+    if (processes < 2 or len(work) < PARALLEL_MIN_FEEDS or not sys.platform.startswith("linux")
             or not plan.resolver.prefetch(needed)):
         for render in renders:
             yield render()
@@ -297,7 +329,13 @@ def _output_key(config: Config, path: str) -> str:
 def _still_written(out: OutputFolder, path: str, known: tuple[str, int, int] | None, fingerprint: str) -> bool:
     """True when ``path`` is the file a build wrote from these very inputs and
     nobody touched it since (same size and mtime as then, and not a link)."""
-    if known is None or known[0] != fingerprint:
+    return known is not None and known[0] == fingerprint and _unchanged_since(out, path, known)
+
+
+def _unchanged_since(out: OutputFolder, path: str, known: tuple[str, int, int] | None) -> bool:
+    """True when ``path`` is a regular file with the size and mtime of ``known``:
+    the file a build wrote, which nobody touched since."""
+    if known is None:
         return False
     try:
         st = out.lstat(path)

@@ -151,14 +151,19 @@ class BuildCache:
         if os.getpid() == self._pid:
             self._spill.put(list(rows))
 
-    # Output files: the fingerprint of what each was rendered from, and its stat then.
+    # Output files: the fingerprint of what each was rendered from, its stat then,
+    # and the layout of a feed's bytes (reuse.py).
 
     def outputs(self) -> dict[str, tuple[str, int, int]]:
         """(fingerprint, size, mtime_ns) of each file written by an earlier build."""
         return self._ask(Cache.outputs, {})
 
-    def put_outputs(self, rows: list[tuple[str, str, int, int]]) -> None:
-        """Keep (path, fingerprint, size, mtime_ns) of files just written."""
+    def layouts(self, paths: Sequence[str]) -> dict[str, str]:
+        """The layout (reuse.Layout's text) each of ``paths`` was written with, where one was kept."""
+        return self._ask(lambda database: dict(database.layouts(paths)), {}) if paths else {}
+
+    def put_outputs(self, rows: list[tuple[str, str, int, int, str | None]]) -> None:
+        """Keep (path, fingerprint, size, mtime_ns, layout or None) of files just written."""
         if rows:
             self._ask(lambda database: database.put_outputs(rows), None)
 

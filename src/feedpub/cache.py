@@ -26,7 +26,7 @@ from .version import CODE_IDENTITY
 from .records import RECORD_VERSION
 
 CACHE_FILE = "cache.sqlite"
-SCHEMA = 5
+SCHEMA = 6
 # Topic names in one column, joined by a character no cleaned name contains.
 TOPIC_SEPARATOR = "\x1f"
 # A seed's small columns and its Article record live in two tables, both
@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS seeds (
     id TEXT, published_ts INTEGER, updated_ts INTEGER, published INTEGER, quality INTEGER, topics TEXT,
     digest TEXT, warnings TEXT, error TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS records (path TEXT PRIMARY KEY, record TEXT) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, size INTEGER, mtime_ns INTEGER);
+CREATE TABLE IF NOT EXISTS outputs (
+    path TEXT PRIMARY KEY, fingerprint TEXT, size INTEGER, mtime_ns INTEGER, layout TEXT);
 CREATE TABLE IF NOT EXISTS builds (key TEXT PRIMARY KEY, snapshot TEXT NOT NULL);
 """
 _DROP = ("DROP TABLE IF EXISTS seeds; DROP TABLE IF EXISTS records; DROP TABLE IF EXISTS outputs;"
@@ -167,11 +168,23 @@ class Cache:
                 yield keys[key], record
 
     def outputs(self) -> dict[str, tuple[str, int, int]]:
-        return {_path(row[0]): tuple(row[1:]) for row in self._db.execute("SELECT * FROM outputs")}
+        query = "SELECT path, fingerprint, size, mtime_ns FROM outputs"
+        return {_path(row[0]): tuple(row[1:]) for row in self._db.execute(query)}
 
-    def put_outputs(self, rows: Iterable[tuple[str, str, int, int]]) -> None:
+    def layouts(self, paths: Sequence[str]) -> Iterator[tuple[str, str]]:
+        """(path, layout) of each of ``paths`` that has a layout (reuse.Layout's text)."""
+        keys = {_key(path): path for path in paths}
+        wanted = list(keys)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT path, layout FROM outputs WHERE typeof(layout) = 'text' AND path IN ({marks})"
+            for key, layout in self._db.execute(query, chunk):
+                yield keys[key], layout
+
+    def put_outputs(self, rows: Iterable[tuple[str, str, int, int, str | None]]) -> None:
         with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?)",
+            self._db.executemany("INSERT OR REPLACE INTO outputs VALUES (?,?,?,?,?)",
                                  [(_key(row[0]), *row[1:]) for row in rows])
 
     def last_build(self, key: str) -> str | None:

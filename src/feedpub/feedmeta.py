@@ -105,6 +105,10 @@ class Frame:
     empty_tail: bytes | None = None
 
 
+# The bytes between two items, by format: none between XML elements.
+SEPARATORS = {"json": b","}
+
+
 # The feed an item is rendered in on its own (rss.items, atom.items): items do
 # not depend on the feed, so any feed will do; this one is the same every time.
 ITEM_FEED = FeedMeta("items", "items", "https://feedpub.invalid/", "https://feedpub.invalid/items", "en", "feedpub")

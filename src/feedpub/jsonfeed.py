@@ -11,7 +11,7 @@ import json
 from typing import Any, Mapping, Sequence
 
 from .model import Article
-from .feedmeta import FeedDates, FeedMeta, Frame, TopicRef, assemble, provider_uri, rfc3339
+from .feedmeta import SEPARATORS, FeedDates, FeedMeta, Frame, TopicRef, assemble, provider_uri, rfc3339
 from .topics import topic_key
 
 VERSION = "https://jsonfeed.org/version/1.1"
@@ -43,7 +43,7 @@ def frame(meta: FeedMeta, dates: FeedDates | None = None) -> Frame:
     # diff-friendly as indenting everything, and json's C encoder does the work
     # (it is not used with indent).
     head = json.dumps(feed, ensure_ascii=False, indent=2)[:-2] + ',\n  "items": ['
-    return Frame(head.encode("utf-8"), b"\n  ]\n}\n", separator=b",", empty_tail=b"]\n}\n")
+    return Frame(head.encode("utf-8"), b"\n  ]\n}\n", separator=SEPARATORS["json"], empty_tail=b"]\n}\n")
 
 
 def items(articles: Sequence[Article], topics: Mapping[str, TopicRef]) -> list[bytes]:

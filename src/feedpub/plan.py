@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from .version import CODE_IDENTITY
 from .build_cache import BuildCache
@@ -24,6 +24,7 @@ from .config import Config
 from .errors import ConfigError
 from .filters import FilterCounts, apply_filters
 from hashlib import blake2b
+from operator import itemgetter
 from .model import Article, Listing
 from .opml import OPML_PATH, Subscription
 from .resolver import Resolver
@@ -31,6 +32,9 @@ from .scan import SeedFiles
 from .render import ArchiveLinks, FeedDates, FeedMeta, Frame, TopicRef, assemble, feed_frame, render_items
 from .site_index import HEADLINES, INDEX_PATH, IndexEntry
 from .topics import Topic, assign_slugs, display_names, topic_key
+
+if TYPE_CHECKING:
+    from .reuse import Layout, Reused
 
 # The file name of a feed is its base plus the format's suffix.
 SUFFIXES = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
@@ -64,19 +68,29 @@ class PlannedFeed:
 class RenderedItems:
     """The bytes of items rendered in one build, by format and seed: an
     item's bytes are the same in every feed of its format (feedmeta.Frame),
-    so each is rendered once. At most ITEM_MEMORY are kept."""
+    so each is rendered once. At most ITEM_MEMORY are kept, besides
+    ``reused``: those an earlier build wrote (reuse.py), never rendered."""
 
-    def __init__(self, resolver: Resolver, refs: dict[str, TopicRef]) -> None:
+    def __init__(self, resolver: Resolver, refs: dict[str, TopicRef],
+                 reused: dict[tuple[str, str], bytes] | None = None) -> None:
         self._resolver, self._refs = resolver, refs
         self._bytes: dict[tuple[str, str], bytes] = {}
+        self._reused = reused if reused is not None else {}
 
     def of(self, listings: Sequence[Listing], fmt: str) -> list[bytes]:
         """The items of ``listings`` in feeds ``fmt``, in order; those not
-        rendered yet are rendered now, together."""
-        missing = [item for item in listings if (fmt, item.source) not in self._bytes]
+        rendered yet (nor reused) are rendered now, together."""
+        reused = self._reused
+        keys = [(fmt, item.source) for item in listings]
+        missing = [item for item, key in zip(listings, keys) if key not in self._bytes and key not in reused]
         if missing:
             self.keep(fmt, missing, self.render(missing, fmt), listings)
-        return [self._bytes[fmt, item.source] for item in listings]
+        rendered = self._bytes
+        return [reused[key] if key in reused else rendered[key] for key in keys]
+
+    def fresh(self) -> RenderedItems:
+        """Another RenderedItems with the same reused items, and none rendered."""
+        return RenderedItems(self._resolver, self._refs, self._reused)
 
     def render(self, listings: Sequence[Listing], fmt: str) -> list[bytes]:
         """The items of ``listings`` in feeds ``fmt``, rendered now and not kept."""
@@ -110,11 +124,33 @@ class Plan:
     refs: dict[str, TopicRef]
     resolver: Resolver
     items: RenderedItems = field(init=False)
-    # For fingerprints: a digest of each topic's ref.
+    # What an earlier build wrote that this one takes as it is (see
+    # reuse.py, imported only when a build renders a feed): frames by path,
+    # item bytes by (format, source).
+    reused_frames: dict[str, Frame] = field(init=False, default_factory=dict)
+    reused_items: dict[tuple[str, str], bytes] = field(init=False, default_factory=dict)
+    # The layout of each feed rendered so far (reuse.Layout), for the cache.
+    layouts: dict[str, Layout] = field(init=False, default_factory=dict)
+    # For fingerprints: a digest of each topic's ref, and of each feed's format and metadata.
     _ref_digests: dict[str, str] = field(init=False, default_factory=dict)
+    _meta_digests: dict[str, str] = field(init=False, default_factory=dict)
+    # For layouts: each items tuple's keys by its id (see item_keys), and a
+    # digest of the references of each distinct tuple of topic names.
+    _item_keys: dict[int, tuple[tuple[Listing, ...], tuple[str, ...]]] = field(init=False, default_factory=dict)
+    _refs_codes: dict[tuple[str, ...], str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.items = RenderedItems(self.resolver, self.refs)
+
+    def reuse(self, reused: Reused) -> None:
+        """Take the frames and items of ``reused`` rather than render them."""
+        self.reused_frames, self.reused_items = reused.frames, reused.items
+        self.items = RenderedItems(self.resolver, self.refs, reused.items)
+
+    def renders_nothing(self, feed: PlannedFeed) -> bool:
+        """Whether the whole feed is taken from old files (:meth:`reuse`)."""
+        return feed.path in self.reused_frames and all((feed.fmt, item.source) in self.reused_items
+                                                       for item in feed.items)
 
     def outputs(self) -> Iterable[tuple[str, str, Callable[[], Iterable[bytes]]]]:
         """Every file as (path, fingerprint, render), feeds first. The
@@ -154,11 +190,57 @@ class Plan:
         frame = frame if frame is not None else self.frame(feed)
         items = items if items is not None else self.items
         batches = (feed.items[start:start + RENDER_BATCH] for start in range(0, len(feed.items), RENDER_BATCH))
-        return assemble(frame, (items.of(batch, feed.fmt) for batch in batches))
+        rendered = (items.of(batch, feed.fmt) for batch in batches)
+        if len(feed.items) <= RENDER_BATCH:
+            rendered = self._laid_out(feed, frame, rendered)
+        return assemble(frame, rendered)
+
+    def _laid_out(self, feed: PlannedFeed, frame: Frame, batches: Iterable[list[bytes]]) -> Iterator[list[bytes]]:
+        """``batches`` as they are; once all are rendered, the feed's layout
+        is kept in :attr:`layouts` (not when the render stops early)."""
+        from .reuse import Layout, lengths_array
+
+        lengths = lengths_array()
+        for batch in batches:
+            lengths.extend(map(len, batch))
+            yield batch
+        tail = frame.empty_tail if not lengths and frame.empty_tail is not None else frame.tail
+        self.layouts[feed.path] = Layout(self.head_key(feed), len(frame.head), len(tail), self.item_keys(feed.items),
+                                         lengths)
 
     def frame(self, feed: PlannedFeed) -> Frame:
-        """The feed's document without its items (feedmeta.Frame)."""
-        return feed_frame(feed.meta, feed.fmt, _feed_dates(feed.items))
+        """The feed's document without its items (feedmeta.Frame): as an
+        earlier build wrote it, when reused, or rendered now."""
+        reused = self.reused_frames.get(feed.path)
+        return reused if reused is not None else feed_frame(feed.meta, feed.fmt, _feed_dates(feed.items))
+
+    def head_key(self, feed: PlannedFeed) -> str:
+        """What the feed's head and tail depend on, as text: a digest of its
+        format and metadata, and its dates (the newest update and
+        publication), or ``-`` without items (JSON's tail differs then)."""
+        if not feed.items:
+            return self._meta_digest(feed) + " -"
+        updated, published = max(map(_UPDATED, feed.items)), max(map(_PUBLISHED, feed.items))
+        return f"{self._meta_digest(feed)} {updated} {published}"
+
+    def item_keys(self, items: tuple[Listing, ...]) -> tuple[str, ...]:
+        """What the bytes of each of ``items`` depend on, but for the format,
+        as text: the article's digest, then the start of the digest of each
+        of its topics' references (48 bits each: the chance that a changed
+        reference keeps them is nil). Made once per items tuple, which a
+        feed's formats share, and per distinct tuple of topic names."""
+        known = self._item_keys.get(id(items))
+        if known is not None and known[0] is items:
+            return known[1]
+        codes = self._refs_codes
+        keys = []
+        for item in items:
+            code = codes.get(item.topics)
+            if code is None:
+                code = codes[item.topics] = "".join([self._ref_digest(topic_key(name))[:12] for name in item.topics])
+            keys.append(item.digest + code)
+        self._item_keys[id(items)] = (items, tuple(keys))
+        return self._item_keys[id(items)][1]
 
     def _feed_fingerprint(self, feed: PlannedFeed, of_items: dict[int, str]) -> str:
         """The fingerprint of the feed: of its format and metadata, and of
@@ -173,7 +255,15 @@ class Plan:
             # spelled out in every feed that lists it.
             refs = [self._ref_digest(key) for key in sorted(keys)]
             items = of_items[id(feed.items)] = _fingerprint(([item.digest for item in feed.items], refs))
-        return _fingerprint((feed.fmt, feed.meta, items))
+        return _fingerprint((self._meta_digest(feed), items))
+
+    def _meta_digest(self, feed: PlannedFeed) -> str:
+        """A digest of the feed's format and metadata, made once for its
+        fingerprint and its head's key."""
+        digest = self._meta_digests.get(feed.path)
+        if digest is None:
+            digest = self._meta_digests[feed.path] = _fingerprint((feed.fmt, feed.meta))
+        return digest
 
     def _ref_digest(self, key: str) -> str:
         digest = self._ref_digests.get(key)
@@ -264,6 +354,9 @@ def _feed_dates(items: Sequence[Listing]) -> FeedDates:
     updated = max(item.updated_ts for item in items)
     published = max(item.published_ts for item in items)
     return FeedDates(datetime.fromtimestamp(updated, timezone.utc), datetime.fromtimestamp(published, timezone.utc))
+
+
+_UPDATED, _PUBLISHED = itemgetter(2), itemgetter(1)  # Listing.updated_ts, Listing.published_ts
 
 
 def _fingerprint(value: object) -> str:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Union
+from typing import Callable, Container, Iterable, Iterator, Union
 
 from .model import Listing
 from . import plan as planning
-from .plan import Plan, PlannedFeed, RenderedItems
+from .plan import Plan, PlannedFeed
 
 # Articles whose items a worker renders in one document per format (one
 # task): enough to make the documents' own cost small, few enough to share
@@ -50,7 +50,7 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
     from . import atom, jsonfeed, rss  # noqa: F401  imported once here, not in every worker
     from .parallel import ordered_map
 
-    work = _Work(plan, planned, renders, steps(planned, short))
+    work = _Work(plan, planned, renders, steps(planned, short, plan.reused_items))
     key = id(work)  # one entry per build, should two run in threads of one process
     _RENDERS[key] = work
     try:
@@ -65,7 +65,7 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
         # Fork the workers now, while every prefetched record is still there.
         results = itertools.chain([next(results)], results)
         remaining = iter(work.steps)
-        items = RenderedItems(plan.resolver, plan.refs)  # the items the workers rendered
+        items = plan.items.fresh()  # the items the workers rendered, and those reused
         in_workers = set(short)
         for n, render in enumerate(renders):
             if n not in in_workers:
@@ -73,7 +73,7 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
                 continue
             for step in remaining:  # up to file n's step, in the order of the tasks
                 if step is None:
-                    items = RenderedItems(plan.resolver, plan.refs)
+                    items = plan.items.fresh()
                 elif isinstance(step, ItemGroup):
                     for fmt, rendered in zip(step.fmts, next(results)):
                         items.keep(fmt, step.listings, rendered)
@@ -85,9 +85,11 @@ def render_in_workers(plan: Plan, planned: list[PlannedFeed | None], renders: li
         del _RENDERS[key]
 
 
-def steps(planned: list[PlannedFeed | None], short: list[int]) -> list[Step]:
+def steps(planned: list[PlannedFeed | None], short: list[int],
+          reused: Container[tuple[str, str]] = ()) -> list[Step]:
     """The work of rendering files ``short`` in order: before each feed, the
-    groups of its items not rendered yet (each article's once per format),
+    groups of its items not rendered yet (each article's once per format)
+    nor ``reused`` (by format and source: taken from an earlier build's files),
     so that each file can be written as soon as it is rendered. A group
     renders its articles in the format of the feed and in those of the
     feeds after it that list the same items (the feed in its other
@@ -104,10 +106,11 @@ def steps(planned: list[PlannedFeed | None], short: list[int]) -> list[Step]:
             fmts = later[position]
             if len(fmts) * len(feed.items) > planning.ITEM_MEMORY:
                 fmts = (feed.fmt,)
-            new = [item for item in feed.items if (feed.fmt, item.source) not in kept]
+            new = [item for item in feed.items if (feed.fmt, item.source) not in kept
+                   and (feed.fmt, item.source) not in reused]
             if len(kept) + len(fmts) * len(new) > planning.ITEM_MEMORY:
                 work.append(None)
-                kept, new = set(), list(feed.items)
+                kept, new = set(), [item for item in feed.items if (feed.fmt, item.source) not in reused]
             kept.update((fmt, item.source) for fmt in fmts for item in new)
             work += [ItemGroup(fmts, tuple(new[i:i + ITEM_GROUP])) for i in range(0, len(new), ITEM_GROUP)]
         work.append(n)
