@@ -235,16 +235,15 @@ def _insert(db: sqlite3.Connection, table: str, rows: list[tuple], last: str = "
 
 # The columns a build uses as they are. The stat and the hash are only
 # compared with a seed's (a value of another type matches none, and the seed
-# is read again), and the digest only goes into feed fingerprints (a value of
-# another type is a digest no content has: the seed's feeds are rendered
-# again), so their types go unchecked; `published IN (0, 1)` already takes
-# only numbers, which the catalog turns into a bool. Each check costs a warm
-# build of 10,000 seeds about half a millisecond.
+# is read again), so their types go unchecked; `published IN (0, 1)` already
+# takes only numbers, which the catalog turns into a bool. Each check costs a
+# warm build of 10,000 seeds about half a millisecond. The digest is checked:
+# it keys the items a build copies from its old feeds (reuse.py).
 _WELL_FORMED = """
     typeof(path) = 'text' AND typeof(warnings) = 'text'
     AND ((error IS NULL AND typeof(id) = 'text' AND typeof(published_ts) = 'integer'
           AND typeof(updated_ts) = 'integer' AND published IN (0, 1)
-          AND typeof(quality) IN ('integer', 'null') AND typeof(topics) = 'text')
+          AND typeof(quality) IN ('integer', 'null') AND typeof(topics) = 'text' AND typeof(digest) = 'text')
          OR typeof(error) = 'text')"""
 
 
