@@ -88,7 +88,7 @@ _BLOCK_SCALAR_HEADERS = tuple(re.compile(indicator + rb"[-+0-9]*[ ]*(?:#.*)?$", 
                               for indicator in (rb"\|", b">"))
 _BLOCK_SCALAR_AFTER = b"\n-:?"
 # Two block-sequence entries on one line.
-_NESTED_ENTRIES = re.compile(b"- -")
+_NESTED_ENTRIES = b"- -"
 # A surrogate written as an escape (`\ud83d`, `\U0000d83d`): yaml-rs reads a
 # pair of them ("\ud83d\ude80") as one character, as the PyYAML path does
 # (yaml_reader.py joins pairs in double-quoted scalars first), and refuses a
@@ -264,7 +264,7 @@ def _syntax_reads_alike(block: bytes) -> bool:
     if _BACKSLASH in block and not _surrogates_are_pairs(block):
         return False
     # LS and PS: line breaks of YAML 1.1 only (NEL is U+0085, with the non-printables).
-    if _NESTED_ENTRIES.search(block) or block.find(_DEEP_INDENT) >= 0 or _UNICODE_BREAK.search(block):
+    if block.find(_NESTED_ENTRIES) >= 0 or block.find(_DEEP_INDENT) >= 0 or _UNICODE_BREAK.search(block):
         return False
     if _ODD_LINE.search(block) is not None:
         return False
