@@ -33,7 +33,7 @@ FAST_MAX_BLOCK = 64 * 1024
 # Bytes are searched for one byte as an int (`_BRACE in block`): `b"{" in
 # block` first tries b"{" as an int, and the TypeError it raises and clears
 # costs more than the search (the dozen such tests cost a seed 20,000
-# instructions, a sixth of the guard).
+# instructions, 8% of the guard).
 _NUL, _TAB, _LESS, _BRACE, _BRACKET, _BACKSLASH, _COLON, _QUESTION = b"\0\t<{[\\:?"
 
 # The guard reads the front matter as UTF-8 bytes: nearly every character it
